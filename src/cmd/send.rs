@@ -1,0 +1,267 @@
+//! `deskhook send`: build, sign and POST realistic callbacks, then judge every answer.
+//!
+//! Without `--to`, an in-process receiver on a free loopback port answers (the same code as
+//! `listen`), so the first run needs no backend at all.
+
+use crate::catalogue::{catalogue, Event};
+use crate::cli::{EditArgs, IdentityArgs, RepeatArgs, SendArgs};
+use crate::engine::{self, Display, Shared};
+use crate::exit::{usage, Code};
+use crate::http::{self, parse_target, Identity, Policy, Prepared};
+use crate::output::{note, Reporter};
+use crate::payload::{self, Edits};
+use crate::server;
+use crate::session::{derive_seed, uuid_v4, Clock, Session};
+use anyhow::Result;
+use bytes::Bytes;
+use serde_json::Value;
+use std::sync::Arc;
+use url::Url;
+
+/// Where `--dry-run` shows requests going when there is no `--to`: `listen`'s default.
+pub const DEFAULT_LISTEN_URL: &str = "http://127.0.0.1:8787/";
+
+/// Everything needed to build callback number `i` of a run, shared by the workers.
+pub struct Plan {
+    pub events: Vec<&'static Event>,
+    pub body: Option<Value>,
+    pub edits: Edits,
+    pub identity: Identity,
+    pub clock: Clock,
+    pub seed: Option<u64>,
+}
+
+impl Plan {
+    /// The seed of job `i`: a pure function of `--seed` and `i`, or random.
+    pub fn seed_for(&self, i: u64) -> u64 {
+        self.seed
+            .map_or_else(|| fastrand::u64(..), |s| derive_seed(s, i))
+    }
+
+    /// Callback number `i` (events in order, then repeated for `--count`).
+    pub fn prepare(&self, i: u64, target: &Url) -> Result<Prepared> {
+        let event = self.events[(i % self.events.len() as u64) as usize];
+        let mut session = Session::new(self.seed_for(i), self.clock);
+        let body = match &self.body {
+            Some(b) => {
+                let mut b = b.clone();
+                payload::apply(&mut b, &self.edits, &event.id)?;
+                b
+            }
+            None => payload::build(event, &mut session, &self.edits)?,
+        };
+        Ok(prepare_for(
+            event,
+            &body,
+            &mut session,
+            target,
+            &self.identity,
+            self.clock,
+        ))
+    }
+}
+
+/// Sign and address one body: a fresh `RequestID` from the session, `RequestTime` now.
+pub fn prepare_for(
+    event: &'static Event,
+    body: &Value,
+    session: &mut Session,
+    target: &Url,
+    identity: &Identity,
+    clock: Clock,
+) -> Prepared {
+    let request_id = uuid_v4(session.rng());
+    let session_id = body
+        .get("SessionId")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let bytes = Bytes::from(serde_json::to_vec(body).expect("a JSON value always serialises"));
+    http::prepare(
+        event,
+        target,
+        identity,
+        bytes,
+        request_id,
+        clock.now_ms() / 1000,
+        session_id,
+    )
+}
+
+/// The events named on the command line, `--all`, or one `--provider`'s.
+fn select_events(args: &SendArgs) -> Result<Vec<&'static Event>> {
+    let cat = catalogue();
+    if args.all || args.provider.is_some() {
+        return Ok(cat.of(args.provider).collect());
+    }
+    args.events.iter().map(|id| cat.find(id)).collect()
+}
+
+impl From<&IdentityArgs> for Identity {
+    fn from(a: &IdentityArgs) -> Identity {
+        Identity {
+            sdkappid: a.sdkappid.clone(),
+            token: a.token.clone(),
+            client_ip: a.client_ip.clone(),
+            platform: a.platform.clone(),
+            extra_query: a.query.clone(),
+        }
+    }
+}
+
+/// `--set`/`--unset`/`--body` as edits and an optional replacement body.
+pub fn edits_of(a: &EditArgs) -> Result<(Edits, Option<Value>)> {
+    let body = a.body.as_deref().map(super::read_json).transpose()?;
+    Ok((
+        Edits {
+            set: a.set.clone(),
+            unset: a.unset.clone(),
+        },
+        body,
+    ))
+}
+
+/// The seed and clock of a run.
+pub fn repeat_of(r: &RepeatArgs) -> (Option<u64>, Clock) {
+    (r.seed, Clock::from_arg(r.now))
+}
+
+pub fn run(args: SendArgs) -> Result<Code> {
+    let events = select_events(&args)?;
+    let (edits, body) = edits_of(&args.edit)?;
+    if body.is_some() && events.len() != 1 {
+        return Err(usage(
+            "--body replaces the body of one event: name exactly one EVENT",
+        ));
+    }
+    let (seed, clock) = repeat_of(&args.repeat);
+    let plan = Plan {
+        events,
+        body,
+        edits,
+        identity: Identity::from(&args.identity),
+        clock,
+        seed,
+    };
+    check_plan(&plan)?;
+    let total = args.load.count * plan.events.len() as u64;
+    if args.dry_run {
+        return dry_run(&plan, &args, total);
+    }
+    let rt = super::runtime(args.load.concurrency)?;
+    rt.block_on(send_all(plan, &args, total))
+}
+
+/// Build the first callback of each event once before anything is sent, so a bad `--set`
+/// path fails as a usage error up front; note `--set` paths that add new fields.
+fn check_plan(plan: &Plan) -> Result<()> {
+    let target = Url::parse(DEFAULT_LISTEN_URL).expect("constant URL");
+    for (i, ev) in plan.events.iter().enumerate() {
+        let p = plan
+            .prepare(i as u64, &target)
+            .map_err(|e| usage(format!("{e:#}")))?;
+        if i == 0 {
+            let mut unedited: Value = match &plan.body {
+                Some(b) => b.clone(),
+                None => Session::new(0, Clock::Fixed(1))
+                    .fill(&ev.template)
+                    .unwrap_or(Value::Null),
+            };
+            let _ = payload::apply(
+                &mut unedited,
+                &Edits {
+                    set: vec![],
+                    unset: plan.edits.unset.clone(),
+                },
+                &ev.id,
+            );
+            for o in &plan.edits.set {
+                if let Some(n) = payload::new_field_note(&unedited, &o.path) {
+                    note(n);
+                }
+            }
+        }
+        drop(p);
+    }
+    Ok(())
+}
+
+fn dry_run(plan: &Plan, args: &SendArgs, total: u64) -> Result<Code> {
+    let target = match &args.to {
+        Some(u) => parse_target(u)?,
+        None => {
+            note(format!("no --to: showing the requests as they would go to `deskhook listen` at {DEFAULT_LISTEN_URL}"));
+            Url::parse(DEFAULT_LISTEN_URL).expect("constant URL")
+        }
+    };
+    let mut reporter = Reporter::new(args.output.format, args.output.verbose);
+    for i in 0..total {
+        reporter.dry_run(&plan.prepare(i, &target)?)?;
+    }
+    Ok(Code::Ok)
+}
+
+/// The run's delivery policy from the command line.
+pub fn policy_of(d: &crate::cli::DeliveryArgs) -> Policy {
+    Policy {
+        timeout: d.timeout,
+        max_latency: d.max_latency,
+        retries: d.retries,
+        backoff: d.backoff,
+        expect: d.expect,
+    }
+}
+
+/// Start the in-process receiver (verifying what the sender signs) and say so.
+pub async fn embedded_receiver(identity: &Identity) -> Result<server::Server> {
+    let cfg = server::Config {
+        sdkappid: Some(identity.sdkappid.clone()),
+        token: identity.token.clone(),
+        ..Default::default()
+    };
+    let s = server::start("127.0.0.1", 0, cfg).await?;
+    note(format!(
+        "no --to: sending to deskhook's built-in receiver at {} (it answers the documented success envelopes; pass --to URL for your backend)",
+        s.url()
+    ));
+    Ok(s)
+}
+
+async fn send_all(plan: Plan, args: &SendArgs, total: u64) -> Result<Code> {
+    let (target, receiver) = match &args.to {
+        Some(u) => (parse_target(u)?, None),
+        None => {
+            let s = embedded_receiver(&plan.identity).await?;
+            (Url::parse(&s.url())?, Some(s))
+        }
+    };
+    let policy = policy_of(&args.delivery);
+    let client = http::client(&policy, args.load.concurrency as usize)?;
+    let shared = Shared::new(client, policy, args.load.rate);
+    let plan = Arc::new(plan);
+    let target = Arc::new(target);
+    let mut reporter = Reporter::new(args.output.format, args.output.verbose);
+    let display = Display {
+        reporter: &mut reporter,
+        total: Some(total),
+        progress: total > 1,
+        title: "deskhook send",
+    };
+    let summary = engine::run(
+        shared,
+        args.load.concurrency,
+        move |tx, sh| engine::produce_indices(total, tx, sh),
+        move |i, sh| {
+            let (plan, target) = (plan.clone(), target.clone());
+            async move {
+                let p = plan.prepare(i, &target)?;
+                Ok(vec![sh.send(p).await])
+            }
+        },
+        display,
+    )
+    .await?;
+    if let Some(r) = receiver {
+        r.shutdown(std::time::Duration::from_millis(100)).await;
+    }
+    Ok(summary.code())
+}

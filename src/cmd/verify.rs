@@ -1,0 +1,56 @@
+//! `deskhook verify`: check a full callback URL's signature and say exactly what is wrong:
+//! a missing parameter, a stale or millisecond `RequestTime`, the wrong token, the wrong order.
+
+use crate::cli::VerifyArgs;
+use crate::exit::{usage, Code};
+use crate::session::now_ms;
+use crate::sign::verify;
+use anyhow::Result;
+use colored::Colorize;
+use std::io::Write;
+
+pub fn run(args: VerifyArgs) -> Result<Code> {
+    let url = url::Url::parse(&args.url)
+        .map_err(|e| usage(format!("{:?} is not a URL: {e}", args.url)))?;
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let now = args.now.unwrap_or_else(|| now_ms() / 1000);
+    let mut problems = Vec::new();
+    for p in ["SdkAppid", "CallbackCommand"] {
+        if get(p).is_none() {
+            problems.push(format!("missing URL parameter {p}"));
+        }
+    }
+    if let (Some(want), Some(got)) = (&args.sdkappid, get("SdkAppid")) {
+        if want != got {
+            problems.push(format!(
+                "SdkAppid: expected {want:?} (this app), got {got:?}"
+            ));
+        }
+    }
+    let checked = verify(
+        &args.token,
+        get("Sign"),
+        get("RequestTime"),
+        now,
+        args.tolerance.as_secs(),
+    );
+    if let Err(p) = &checked {
+        problems.push(p.to_string());
+    }
+    let mut out = std::io::stdout().lock();
+    if problems.is_empty() {
+        let t = checked.unwrap_or_default();
+        writeln!(
+            out,
+            "{} signature valid: Sign = sha256(token + {t}), RequestTime {} s from now",
+            "✓".green().bold(),
+            now.abs_diff(t)
+        )?;
+        return Ok(Code::Ok);
+    }
+    for p in &problems {
+        writeln!(out, "{} {p}", "✗".red().bold())?;
+    }
+    Ok(Code::CheckFailed)
+}

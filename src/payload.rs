@@ -1,0 +1,270 @@
+//! Building the body of one callback: the event's template filled from a [`Session`], the
+//! session's returned variables merged into an `InterfaceInvocation` `Body`, then the user's
+//! `--set`/`--unset` edits applied by dotted path.
+//!
+//! Edits never fail silently (PEERS.md item 1): a path that does not exist is an error for
+//! `--unset` and a note for `--set` (which adds the field), with the closest existing key.
+
+use crate::catalogue::Event;
+use crate::cli::Override;
+use crate::session::Session;
+use anyhow::{bail, Result};
+use serde_json::{Map, Value};
+
+/// The edits of one run, checked once.
+#[derive(Debug, Clone, Default)]
+pub struct Edits {
+    pub set: Vec<Override>,
+    pub unset: Vec<String>,
+}
+
+impl Edits {
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.unset.is_empty()
+    }
+}
+
+/// The body for `event` in `session`.
+pub fn build(event: &Event, session: &mut Session, edits: &Edits) -> Result<Value> {
+    let mut body = session.fill(&event.template)?;
+    if event.command == "Chatbot.InterfaceInvocation" {
+        merge_returned_vars(&mut body, session);
+    }
+    apply(&mut body, edits, &event.id)?;
+    Ok(body)
+}
+
+/// Variables that earlier InterfaceInvocation answers returned join the next request's `Body`.
+fn merge_returned_vars(body: &mut Value, session: &Session) {
+    if let Some(Value::Object(b)) = body.get_mut("Body") {
+        for (k, v) in &session.returned {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// Apply `--unset` then `--set` to a body; `what` names the body in messages.
+pub fn apply(body: &mut Value, edits: &Edits, what: &str) -> Result<()> {
+    for path in &edits.unset {
+        unset(body, path).map_err(|e| anyhow::anyhow!("--unset {path}: {e} in the {what} body"))?;
+    }
+    for o in &edits.set {
+        set(body, &o.path, o.value.clone())
+            .map_err(|e| anyhow::anyhow!("--set {}: {e} in the {what} body", o.path))?;
+    }
+    Ok(())
+}
+
+fn segments(path: &str) -> Vec<&str> {
+    path.split('.').collect()
+}
+
+/// Set `path` to `value`, creating missing object levels.
+pub fn set(root: &mut Value, path: &str, value: Value) -> Result<()> {
+    let segs = segments(path);
+    let (last, parents) = segs.split_last().expect("split always yields one segment");
+    let mut cur = root;
+    for (i, seg) in parents.iter().enumerate() {
+        let here = segs[..i].join(".");
+        cur = step_mut(cur, seg, &here, true)?;
+    }
+    let here = parents.join(".");
+    match cur {
+        Value::Object(map) => {
+            map.insert((*last).to_owned(), value);
+            Ok(())
+        }
+        Value::Array(items) => {
+            let idx = index(last, items.len(), &here, true)?;
+            if idx == items.len() {
+                items.push(value);
+            } else {
+                items[idx] = value;
+            }
+            Ok(())
+        }
+        other => bail!(
+            "{} is {}, not an object or array",
+            display(&here),
+            kind(other)
+        ),
+    }
+}
+
+/// Remove `path`; it must exist.
+pub fn unset(root: &mut Value, path: &str) -> Result<()> {
+    let segs = segments(path);
+    let (last, parents) = segs.split_last().expect("split always yields one segment");
+    let mut cur = root;
+    for (i, seg) in parents.iter().enumerate() {
+        let here = segs[..i].join(".");
+        cur = step_mut(cur, seg, &here, false)?;
+    }
+    let here = parents.join(".");
+    match cur {
+        Value::Object(map) => match map.shift_remove(*last) {
+            Some(_) => Ok(()),
+            None => bail!(
+                "there is no field {last:?} under {}{}",
+                display(&here),
+                suggest(map, last)
+            ),
+        },
+        Value::Array(items) => {
+            let idx = index(last, items.len(), &here, false)?;
+            items.remove(idx);
+            Ok(())
+        }
+        other => bail!(
+            "{} is {}, not an object or array",
+            display(&here),
+            kind(other)
+        ),
+    }
+}
+
+fn step_mut<'a>(cur: &'a mut Value, seg: &str, here: &str, create: bool) -> Result<&'a mut Value> {
+    match cur {
+        Value::Object(map) => {
+            if !map.contains_key(seg) {
+                if !create {
+                    bail!(
+                        "there is no field {seg:?} under {}{}",
+                        display(here),
+                        suggest(map, seg)
+                    );
+                }
+                map.insert(seg.to_owned(), Value::Object(Map::new()));
+            }
+            Ok(map.get_mut(seg).expect("just checked"))
+        }
+        Value::Array(items) => {
+            let idx = index(seg, items.len(), here, false)?;
+            Ok(&mut items[idx])
+        }
+        other => bail!(
+            "{} is {}, not an object or array",
+            display(here),
+            kind(other)
+        ),
+    }
+}
+
+fn index(seg: &str, len: usize, here: &str, allow_append: bool) -> Result<usize> {
+    let idx: usize = seg.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "{} is an array: expected an index 0..{len}, got {seg:?}",
+            display(here)
+        )
+    })?;
+    if idx < len || (allow_append && idx == len) {
+        Ok(idx)
+    } else {
+        bail!(
+            "{} has {len} element(s): index {idx} is out of range",
+            display(here)
+        )
+    }
+}
+
+fn display(path: &str) -> String {
+    if path.is_empty() {
+        "the top level".to_owned()
+    } else {
+        path.to_owned()
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    crate::envelope::json_kind(v)
+}
+
+/// `(did you mean "AgentId"?)` for a key that differs only in case or by a typo.
+fn suggest(map: &Map<String, Value>, key: &str) -> String {
+    let best = map
+        .keys()
+        .map(|k| {
+            (
+                strsim::jaro_winkler(&k.to_ascii_lowercase(), &key.to_ascii_lowercase()),
+                k,
+            )
+        })
+        .filter(|(s, _)| *s > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((_, k)) => format!(" (did you mean {k:?}?)"),
+        None => String::new(),
+    }
+}
+
+/// A note for `--set` paths whose last key is new to the body (the field is added).
+pub fn new_field_note(body: &Value, path: &str) -> Option<String> {
+    let segs = segments(path);
+    let (last, parents) = segs.split_last()?;
+    let mut cur = body;
+    for seg in parents {
+        cur = match cur {
+            Value::Object(m) => m.get(*seg)?,
+            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    let map = cur.as_object()?;
+    (!map.contains_key(*last)).then(|| {
+        format!(
+            "--set {path} adds a field the template does not have{}",
+            suggest(map, last)
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body() -> Value {
+        json!({"Event": "X", "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}}], "AgentId": "a@b"})
+    }
+
+    #[test]
+    fn set_by_dotted_path_with_array_index() {
+        let mut b = body();
+        set(&mut b, "MsgBody.0.MsgContent.Text", json!("退款 🙏")).unwrap();
+        assert_eq!(b["MsgBody"][0]["MsgContent"]["Text"], "退款 🙏");
+        set(&mut b, "Extra.Deep", json!(1)).unwrap();
+        assert_eq!(b["Extra"]["Deep"], 1);
+        set(&mut b, "MsgBody.1", json!({"MsgType": "TIMFaceElem"})).unwrap();
+        assert_eq!(b["MsgBody"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn errors_name_the_path_and_suggest() {
+        let mut b = body();
+        let e = set(&mut b, "MsgBody.5.MsgContent", json!(1))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("MsgBody has 1 element(s)"), "{e}");
+        let e = unset(&mut b, "agentid").unwrap_err().to_string();
+        assert!(e.contains("did you mean \"AgentId\""), "{e}");
+        let e = set(&mut b, "Event.x", json!(1)).unwrap_err().to_string();
+        assert!(e.contains("Event is a string"), "{e}");
+    }
+
+    #[test]
+    fn unset_removes() {
+        let mut b = body();
+        unset(&mut b, "AgentId").unwrap();
+        assert!(b.get("AgentId").is_none());
+        unset(&mut b, "MsgBody.0").unwrap();
+        assert_eq!(b["MsgBody"], json!([]));
+    }
+
+    #[test]
+    fn note_for_new_fields() {
+        assert!(new_field_note(&body(), "agentId")
+            .unwrap()
+            .contains("AgentId"));
+        assert!(new_field_note(&body(), "AgentId").is_none());
+    }
+}

@@ -1,0 +1,205 @@
+//! Tencent callback signing (PROTOCOL.md §1.1) and its verification.
+//!
+//! `Sign = lowercase hex sha256(Token ‖ RequestTime)`, RequestTime in Unix seconds; the
+//! receiver rejects a `RequestTime` more than 60 s from its clock. The token is wrapped in
+//! [`Secret`] so that no `Debug`, `Display` or log line can ever print it.
+
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::str::FromStr;
+use subtle::ConstantTimeEq;
+
+/// A token or Bearer value. Its `Debug` and `Display` never show the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    /// The value itself, for signing and header building only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(redacted)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(redacted)")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Err("the token is empty".into());
+        }
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+/// `Sign` for a token and a RequestTime in seconds.
+pub fn sign(token: &Secret, request_time: u64) -> String {
+    let mut h = Sha256::new();
+    h.update(token.expose().as_bytes());
+    h.update(request_time.to_string().as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Why a signature was refused; each variant's message says what was expected and what came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignProblem {
+    Missing(&'static str),
+    NotSeconds(String),
+    Stale {
+        request_time: u64,
+        now: u64,
+        tolerance: u64,
+    },
+    Reversed,
+    WrongToken {
+        got: String,
+    },
+}
+
+impl fmt::Display for SignProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignProblem::Missing(p) => write!(f, "missing URL parameter {p}"),
+            SignProblem::NotSeconds(v) => write!(
+                f,
+                "RequestTime {v:?} is not Unix seconds (expected a decimal number of seconds such as 1669872112{})",
+                if v.len() == 13 { "; this looks like milliseconds" } else { "" }
+            ),
+            SignProblem::Stale { request_time, now, tolerance } => {
+                let skew = now.abs_diff(*request_time);
+                let dir = if request_time < now { "old" } else { "in the future" };
+                write!(f, "stale RequestTime {request_time}: {skew} s {dir}, allowed ±{tolerance} s (now {now})")
+            }
+            SignProblem::Reversed => f.write_str(
+                "wrong Sign: it is sha256(RequestTime + token), the reversed order; expected sha256(token + RequestTime)",
+            ),
+            SignProblem::WrongToken { got } => write!(
+                f,
+                "wrong token: Sign {got} is not sha256(token + RequestTime) for the configured token"
+            ),
+        }
+    }
+}
+
+/// Check `Sign`/`RequestTime` the way a careful receiver does: both present, time in seconds
+/// within `tolerance` of `now`, and the hash equal in constant time (hex case ignored, as
+/// some receivers tolerate upper case).
+pub fn verify(
+    token: &Secret,
+    sign_param: Option<&str>,
+    time_param: Option<&str>,
+    now: u64,
+    tolerance: u64,
+) -> Result<u64, SignProblem> {
+    let got = sign_param.ok_or(SignProblem::Missing("Sign"))?;
+    let raw_time = time_param.ok_or(SignProblem::Missing("RequestTime"))?;
+    let request_time: u64 = raw_time
+        .parse()
+        .ok()
+        .filter(|_| raw_time.len() <= 11)
+        .ok_or_else(|| SignProblem::NotSeconds(raw_time.to_owned()))?;
+    let expected = sign(token, request_time);
+    let got_lower = got.to_ascii_lowercase();
+    if !bool::from(expected.as_bytes().ct_eq(got_lower.as_bytes())) {
+        let mut h = Sha256::new();
+        h.update(raw_time.as_bytes());
+        h.update(token.expose().as_bytes());
+        if hex::encode(h.finalize()) == got_lower {
+            return Err(SignProblem::Reversed);
+        }
+        return Err(SignProblem::WrongToken {
+            got: got.to_owned(),
+        });
+    }
+    if now.abs_diff(request_time) > tolerance {
+        return Err(SignProblem::Stale {
+            request_time,
+            now,
+            tolerance,
+        });
+    }
+    Ok(request_time)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VECTOR: &str = "17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061";
+
+    #[test]
+    fn official_vector() {
+        assert_eq!(sign(&Secret::new("xxxxyyyy"), 1669872112), VECTOR);
+    }
+
+    #[test]
+    fn english_doc_typo_gives_another_hash() {
+        // PROTOCOL.md §1.1: the English page prints the token as `xxxyyy`.
+        assert_ne!(sign(&Secret::new("xxxyyy"), 1669872112), VECTOR);
+    }
+
+    #[test]
+    fn verify_accepts_the_vector_within_tolerance() {
+        let t = Secret::new("xxxxyyyy");
+        assert_eq!(
+            verify(&t, Some(VECTOR), Some("1669872112"), 1669872150, 60),
+            Ok(1669872112)
+        );
+        let upper = VECTOR.to_ascii_uppercase();
+        assert!(verify(&t, Some(&upper), Some("1669872112"), 1669872112, 60).is_ok());
+    }
+
+    #[test]
+    fn verify_names_each_problem() {
+        let t = Secret::new("xxxxyyyy");
+        assert_eq!(
+            verify(&t, None, Some("1"), 1, 60),
+            Err(SignProblem::Missing("Sign"))
+        );
+        assert_eq!(
+            verify(&t, Some(VECTOR), None, 1, 60),
+            Err(SignProblem::Missing("RequestTime"))
+        );
+        let stale = verify(&t, Some(VECTOR), Some("1669872112"), 1669872112 + 61, 60).unwrap_err();
+        assert!(stale.to_string().contains("61 s old"), "{stale}");
+        let wrong = verify(
+            &Secret::new("other"),
+            Some(VECTOR),
+            Some("1669872112"),
+            1669872112,
+            60,
+        )
+        .unwrap_err();
+        assert!(matches!(wrong, SignProblem::WrongToken { .. }));
+        let ms = verify(&t, Some(VECTOR), Some("1669872112000"), 1669872112, 60).unwrap_err();
+        assert!(ms.to_string().contains("milliseconds"), "{ms}");
+        let mut h = Sha256::new();
+        h.update(b"1669872112xxxxyyyy");
+        let reversed = hex::encode(h.finalize());
+        assert_eq!(
+            verify(&t, Some(&reversed), Some("1669872112"), 1669872112, 60),
+            Err(SignProblem::Reversed)
+        );
+    }
+
+    #[test]
+    fn secret_never_prints() {
+        let s = Secret::new("hunter2");
+        assert!(!format!("{s:?} {s}").contains("hunter2"));
+    }
+}
