@@ -40,10 +40,22 @@ impl Shared {
 
     /// Deliver one callback, after waiting for the rate limiter.
     pub async fn send(&self, p: Prepared) -> Outcome {
+        self.send_expecting(p, self.policy.expect).await
+    }
+
+    /// Deliver one callback whose answer is judged against `expect` (a flow step's own).
+    pub async fn send_expecting(&self, p: Prepared, expect: crate::cli::Expect) -> Outcome {
         if let Some(l) = &self.limiter {
             l.lock().await.tick().await;
         }
-        deliver(&self.client, &self.policy, p).await
+        if expect == self.policy.expect {
+            return deliver(&self.client, &self.policy, p).await;
+        }
+        let policy = Policy {
+            expect,
+            ..self.policy.clone()
+        };
+        deliver(&self.client, &policy, p).await
     }
 
     pub fn stopped(&self) -> bool {
@@ -63,9 +75,21 @@ pub struct Display<'a> {
     pub title: &'a str,
 }
 
+/// Where a worker puts its outcomes, one at a time, as they happen.
+#[derive(Clone)]
+pub struct Emitter(mpsc::Sender<Result<Outcome>>);
+
+impl Emitter {
+    /// Hand one outcome to the collector; false once the run is over.
+    pub async fn emit(&self, o: Outcome) -> bool {
+        self.0.send(Ok(o)).await.is_ok()
+    }
+}
+
 /// Run `work` on every item `produce` yields, `concurrency` at a time, and report.
 ///
-/// `produce` gets a sender and the shared state and pushes items until done (or stopped).
+/// `produce` gets a sender and the shared state and pushes items until done (or stopped);
+/// `work` emits the outcomes of one item (a flow run has many) through its [`Emitter`].
 pub async fn run<T, P, PF, W, WF>(
     shared: Arc<Shared>,
     concurrency: u64,
@@ -77,11 +101,11 @@ where
     T: Send + 'static,
     P: FnOnce(mpsc::Sender<T>, Arc<Shared>) -> PF,
     PF: Future<Output = Result<()>> + Send + 'static,
-    W: Fn(T, Arc<Shared>) -> WF + Send + Sync + 'static,
-    WF: Future<Output = Result<Vec<Outcome>>> + Send + 'static,
+    W: Fn(T, Arc<Shared>, Emitter) -> WF + Send + Sync + 'static,
+    WF: Future<Output = Result<()>> + Send + 'static,
 {
     let (item_tx, item_rx) = mpsc::channel::<T>(concurrency as usize * 2);
-    let (out_tx, mut out_rx) = mpsc::channel::<Result<Vec<Outcome>>>(concurrency as usize * 2);
+    let (out_tx, mut out_rx) = mpsc::channel::<Result<Outcome>>(concurrency as usize * 4);
     let producer = tokio::spawn(produce(item_tx, shared.clone()));
     let item_rx = Arc::new(Mutex::new(item_rx));
     let work = Arc::new(work);
@@ -99,7 +123,8 @@ where
                 if shared.stopped() {
                     break;
                 }
-                if tx.send(work(item, shared.clone()).await).await.is_err() {
+                if let Err(e) = work(item, shared.clone(), Emitter(tx.clone())).await {
+                    let _ = tx.send(Err(e)).await;
                     break;
                 }
             }
@@ -120,21 +145,19 @@ where
 }
 
 async fn collect(
-    rx: &mut mpsc::Receiver<Result<Vec<Outcome>>>,
+    rx: &mut mpsc::Receiver<Result<Outcome>>,
     shared: &Shared,
     display: Display<'_>,
 ) -> Result<Summary> {
     let bar = progress(display.total, display.progress);
     let mut summary = Summary::default();
     let mut first_error = None;
-    while let Some(batch) = rx.recv().await {
-        match batch {
-            Ok(outcomes) => {
-                for o in &outcomes {
-                    summary.add(o);
-                    bar.suspend(|| display.reporter.outcome(o))?;
-                    bar.inc(1);
-                }
+    while let Some(next) = rx.recv().await {
+        match next {
+            Ok(o) => {
+                summary.add(&o);
+                bar.suspend(|| display.reporter.outcome(&o))?;
+                bar.inc(1);
             }
             Err(e) => {
                 shared.stop();

@@ -186,6 +186,8 @@ pub struct Outcome {
     pub transport: Option<String>,
     pub answer_text: Option<String>,
     pub answer: Option<Value>,
+    /// Where the callback belongs, e.g. `bot-to-human run 3 step 6` (flows).
+    pub context: Option<String>,
 }
 
 /// The verdict of an outcome.
@@ -283,6 +285,7 @@ async fn attempt(client: &reqwest::Client, policy: &Policy, p: &Prepared) -> Out
         transport: None,
         answer_text: None,
         answer: None,
+        context: None,
     };
     match result {
         Ok((status, body)) => {

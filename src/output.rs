@@ -177,6 +177,9 @@ impl Reporter {
         } else {
             String::new()
         };
+        if let Some(c) = &o.context {
+            write!(out, "{} ", format!("[{c}]").dimmed())?;
+        }
         let latency = fmt_duration(o.latency);
         match (&o.transport, o.status) {
             (Some(err), _) => writeln!(
@@ -287,6 +290,9 @@ pub fn result_record(index: u64, o: &Outcome, verbose: bool) -> Value {
         "violations": o.violations,
         "error": o.transport,
     });
+    if let Some(c) = &o.context {
+        rec["context"] = json!(c);
+    }
     if verbose {
         rec["request"] = serde_json::from_slice(&p.body).unwrap_or(Value::Null);
         rec["answer"] = o
@@ -357,7 +363,11 @@ fn junit_case(index: u64, o: &Outcome) -> quick_junit::TestCase {
             s
         }
     };
-    let mut case = TestCase::new(format!("{index} {}", p.event.id), status);
+    let name = match &o.context {
+        Some(c) => format!("{index} {c} {}", p.event.id),
+        None => format!("{index} {}", p.event.id),
+    };
+    let mut case = TestCase::new(name, status);
     case.set_classname(format!(
         "deskhook.{}.{}",
         p.event.provider.as_str(),

@@ -250,11 +250,12 @@ async fn send_all(plan: Plan, args: &SendArgs, total: u64) -> Result<Code> {
         shared,
         args.load.concurrency,
         move |tx, sh| engine::produce_indices(total, tx, sh),
-        move |i, sh| {
+        move |i, sh, out| {
             let (plan, target) = (plan.clone(), target.clone());
             async move {
                 let p = plan.prepare(i, &target)?;
-                Ok(vec![sh.send(p).await])
+                out.emit(sh.send(p).await).await;
+                Ok(())
             }
         },
         display,
