@@ -139,3 +139,47 @@ fn write_loop(
     out.get_ref().sync_all().with_context(ctx)?;
     Ok(lines)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Record {
+        let mut r = Record {
+            v: 1,
+            seq: 1,
+            received_at_ms: 1,
+            answered_at_ms: 2,
+            remote: "127.0.0.1:1".into(),
+            method: "POST".into(),
+            path: "/".into(),
+            query: "a=b".into(),
+            headers: vec![("authorization".into(), "Bearer (redacted)".into())],
+            body: None,
+            body_base64: None,
+            event: Some("cec.read".into()),
+            provider: Some("huawei".into()),
+            verdict: "refused".into(),
+            problems: vec![Violation::new("request", "x", "y")],
+            status: 401,
+            answer: "{}".into(),
+            latency_ms: 0.5,
+            answer_problems: vec![],
+        };
+        r.set_body(b"\xff\xfe not utf-8");
+        r
+    }
+
+    #[test]
+    fn record_matches_the_documented_schema_and_round_trips() {
+        let schema: Value =
+            serde_json::from_str(crate::assets::get("capture.schema.json").unwrap()).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let line = sample().to_line();
+        let doc: Value = serde_json::from_str(&line).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let back: Record = serde_json::from_str(&line).unwrap();
+        assert_eq!(back.body_bytes().unwrap(), b"\xff\xfe not utf-8");
+    }
+}

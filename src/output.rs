@@ -400,6 +400,53 @@ mod tests {
     use super::*;
 
     #[test]
+    fn json_records_match_the_documented_schema() {
+        use crate::catalogue::catalogue;
+        let schema: Value =
+            serde_json::from_str(crate::assets::get("output.schema.json").unwrap()).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let event = catalogue().find("SessionBegin").unwrap();
+        let url = url::Url::parse("http://127.0.0.1:1/").unwrap();
+        let id = crate::http::Identity {
+            sdkappid: "1".into(),
+            token: None,
+            client_ip: "127.0.0.1".into(),
+            platform: "RESTAPI".into(),
+            extra_query: vec![],
+        };
+        let p = crate::http::prepare(
+            event,
+            &url,
+            &id,
+            bytes::Bytes::from_static(b"{}"),
+            "r".into(),
+            1,
+            None,
+        );
+        let o = Outcome {
+            prepared: p,
+            status: Some(500),
+            latency: Duration::from_millis(3),
+            attempts: 3,
+            violations: vec![crate::envelope::Violation::new("HTTP status", "200", "500")],
+            transport: None,
+            answer_text: Some("oops".into()),
+            answer: None,
+            context: Some("flow run 1 step 1".into()),
+        };
+        let mut s = Summary::default();
+        s.add(&o);
+        for rec in [
+            result_record(0, &o, true),
+            result_record(1, &o, false),
+            summary_record(&mut s),
+        ] {
+            let errors: Vec<String> = validator.iter_errors(&rec).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{rec}: {errors:?}");
+        }
+    }
+
+    #[test]
     fn percentiles_use_nearest_rank() {
         let mut s = Summary {
             latencies_us: (1..=100).map(|i| i * 1000).collect(),
