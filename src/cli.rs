@@ -53,7 +53,7 @@ pub enum Command {
     ///   deskhook send SessionBegin ChatBot.UserSendMsg --to https://api.example.com/desk/callback --token "$TOKEN"
     ///   deskhook send --all --format junit > report.xml
     ///   deskhook send Human.AgentSendMsg --set MsgBody.0.MsgContent.Text='退款 🙏' --dry-run
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXIT_CODES, verbatim_doc_comment)]
     Send(SendArgs),
 
     /// Run the built-in receiver: inspect, verify, answer and capture incoming callbacks.
@@ -61,13 +61,14 @@ pub enum Command {
     /// Example:
     ///   deskhook listen --port 8787 --token "$TOKEN" --sdkappid 1400187352 --save calls.jsonl
     ///   deskhook listen --forward-to http://localhost:3000/callback -v
+    #[command(verbatim_doc_comment)]
     Listen(ListenArgs),
 
     /// Send captured callbacks again, bodies byte-for-byte as captured.
     ///
     /// Example:
     ///   deskhook replay calls.jsonl --to http://localhost:3000/callback --token "$TOKEN"
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXIT_CODES, verbatim_doc_comment)]
     Replay(ReplayArgs),
 
     /// Play a whole conversation, each step driven by the backend's answers.
@@ -75,10 +76,11 @@ pub enum Command {
     /// Example:
     ///   deskhook flow bot-to-human --to http://localhost:3000/callback
     ///   deskhook flow ./my-scenario.toml --count 400 --concurrency 16
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXIT_CODES, verbatim_doc_comment)]
     Flow(FlowArgs),
 
     /// List the built-in conversation scenarios.
+    #[command(verbatim_doc_comment)]
     Flows(FlowsArgs),
 
     /// List every event deskhook can send.
@@ -86,6 +88,7 @@ pub enum Command {
     /// Example:
     ///   deskhook events --provider huawei
     ///   deskhook events --json | jq -r .id
+    #[command(verbatim_doc_comment)]
     Events(EventsArgs),
 
     /// Check one JSON document against an event's request or response envelope, offline.
