@@ -89,10 +89,10 @@ async fn serve(args: ListenArgs, answers: Answers) -> Result<Code> {
         ..Default::default()
     };
     let server = server::start(&args.host, args.port, cfg).await?;
+    // Install the handlers before the ready line: a script may send SIGINT right after it.
+    let mut stop = Stop::install()?;
     ready_line(&server.url(), args.output.format)?;
     let mut tally = Tally::default();
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
     loop {
         tokio::select! {
             rec = rx.recv() => {
@@ -103,7 +103,7 @@ async fn serve(args: ListenArgs, answers: Answers) -> Result<Code> {
                     break;
                 }
             }
-            _ = &mut ctrl_c => break,
+            _ = stop.wait() => break,
         }
     }
     server.shutdown(Duration::from_secs(3)).await;
@@ -142,6 +142,39 @@ fn ready_line(url: &str, format: Format) -> Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM, registered at once (not on first poll).
+struct Stop {
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    fn install() -> Result<Stop> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Stop {
+                int: signal(SignalKind::interrupt())?,
+                term: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Stop {})
+    }
+
+    async fn wait(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 #[derive(Default)]
