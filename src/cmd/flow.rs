@@ -232,6 +232,11 @@ pub fn run(args: FlowArgs) -> Result<Code> {
         target,
     };
     if args.dry_run {
+        if args.output.format == crate::cli::Format::Junit {
+            return Err(usage(
+                "--dry-run prints requests, not results: use --format human or json",
+            ));
+        }
         return dry_run(&ctx, &args);
     }
     let rt = super::runtime(args.load.concurrency.max(2))?;

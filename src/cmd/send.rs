@@ -3,9 +3,10 @@
 //! Without `--to`, an in-process receiver on a free loopback port answers (the same code as
 //! `listen`), so the first run needs no backend at all.
 
-use crate::catalogue::{catalogue, Event};
-use crate::cli::{EditArgs, IdentityArgs, RepeatArgs, SendArgs};
+use crate::catalogue::{catalogue, Event, Side};
+use crate::cli::{EditArgs, Format, IdentityArgs, RepeatArgs, SendArgs};
 use crate::engine::{self, Display, Shared};
+use crate::envelope::check_document;
 use crate::exit::{usage, Code};
 use crate::http::{self, parse_target, Identity, Policy, Prepared};
 use crate::output::{note, Reporter};
@@ -145,44 +146,61 @@ pub fn run(args: SendArgs) -> Result<Code> {
     check_plan(&plan)?;
     let total = args.load.count * plan.events.len() as u64;
     if args.dry_run {
+        if args.output.format == Format::Junit {
+            return Err(usage(
+                "--dry-run prints requests, not results: use --format human or json",
+            ));
+        }
         return dry_run(&plan, &args, total);
     }
     let rt = super::runtime(args.load.concurrency)?;
     rt.block_on(send_all(plan, &args, total))
 }
 
-/// Build the first callback of each event once before anything is sent, so a bad `--set`
-/// path fails as a usage error up front; note `--set` paths that add new fields.
+/// Build the first callback of each event once before anything is sent: a bad `--set` path
+/// fails as a usage error up front, a `--set` that adds a field gets a note, and an edited or
+/// replaced body that breaks the event's request schema gets a note naming each violation (it
+/// is still sent: a deliberately broken request is a legitimate negative test).
 fn check_plan(plan: &Plan) -> Result<()> {
     let target = Url::parse(DEFAULT_LISTEN_URL).expect("constant URL");
     for (i, ev) in plan.events.iter().enumerate() {
         let p = plan
             .prepare(i as u64, &target)
             .map_err(|e| usage(format!("{e:#}")))?;
-        if i == 0 {
-            let mut unedited: Value = match &plan.body {
-                Some(b) => b.clone(),
-                None => Session::new(0, Clock::Fixed(1))
-                    .fill(&ev.template)
-                    .unwrap_or(Value::Null),
-            };
-            let _ = payload::apply(
-                &mut unedited,
-                &Edits {
-                    set: vec![],
-                    unset: plan.edits.unset.clone(),
-                },
-                &ev.id,
-            );
-            for o in &plan.edits.set {
-                if let Some(n) = payload::new_field_note(&unedited, &o.path) {
-                    note(n);
-                }
+        if plan.body.is_some() || !plan.edits.is_empty() {
+            let sent: Value = serde_json::from_slice(&p.body)?;
+            for v in check_document(ev, Side::Request, &sent) {
+                note(format!(
+                    "the {} body you send breaks its request schema (sent anyway): {v}",
+                    ev.id
+                ));
             }
         }
-        drop(p);
+        if i == 0 {
+            note_new_fields(plan, ev);
+        }
     }
     Ok(())
+}
+
+/// A note for each `--set` path whose last key the body does not have (the field is added).
+fn note_new_fields(plan: &Plan, ev: &Event) {
+    let mut before = match &plan.body {
+        Some(b) => b.clone(),
+        None => Session::new(0, Clock::Fixed(1))
+            .fill(&ev.template)
+            .unwrap_or(Value::Null),
+    };
+    let unset_only = Edits {
+        set: vec![],
+        unset: plan.edits.unset.clone(),
+    };
+    let _ = payload::apply(&mut before, &unset_only, &ev.id);
+    for o in &plan.edits.set {
+        if let Some(n) = payload::new_field_note(&before, &o.path) {
+            note(n);
+        }
+    }
 }
 
 fn dry_run(plan: &Plan, args: &SendArgs, total: u64) -> Result<Code> {
