@@ -1,194 +1,262 @@
-//! The delivery engine shared by `send`, `flow` and `replay`: a producer feeds work items
-//! into a bounded channel, `--concurrency` workers turn each into one or more delivered
-//! callbacks, and one collector prints results as they arrive and keeps the summary.
+//! The delivery engine shared by `send`, `flow` and `replay`.
 //!
-//! Memory stays bounded whatever the count (the channel holds at most 2×C items, latencies
-//! are 4 bytes each); `--rate` is one shared ticker; Ctrl-C stops new work, lets in-flight
-//! callbacks finish and still prints the summary.
+//! A run is split into *lanes*: one OS thread each, with its own single-threaded tokio
+//! runtime, its own HTTP client (so its own connection pool) and its share of the
+//! `--concurrency` workers. Workers pull the next item from a shared source (an atomic
+//! counter for `send`/`flow`, a bounded channel fed by the capture reader for `replay`),
+//! deliver it, and record each outcome straight into the shared sink (summary, output,
+//! progress). Nothing hops between threads per request except that one short lock, which is
+//! what the profile of the first design (a shared receiver and a collector task) asked for.
+//!
+//! Memory stays bounded whatever the count (latencies are 4 bytes each); `--rate` is one
+//! shared schedule of send slots; Ctrl-C stops new work, lets in-flight callbacks finish
+//! and still prints the summary.
 
-use crate::http::{deliver, Outcome, Policy, Prepared};
+use crate::cli::Expect;
+use crate::http::{self, deliver, Outcome, Policy, Prepared};
 use crate::output::{progress, Reporter, Summary};
 use anyhow::Result;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::{mpsc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// What every worker shares: the client, the policy, the rate limiter, the stop flag.
-pub struct Shared {
-    pub client: reqwest::Client,
+/// How a run goes: the delivery policy and the load shape.
+pub struct Options {
     pub policy: Policy,
-    limiter: Option<Mutex<tokio::time::Interval>>,
-    stop: AtomicBool,
+    pub concurrency: u64,
+    pub rate: Option<f64>,
+    /// How the results are shown.
+    pub reporter: Reporter,
+    /// Known total of outcomes, for the progress bar.
+    pub total: Option<u64>,
+    pub progress: bool,
+    pub title: String,
 }
 
-impl Shared {
-    pub fn new(client: reqwest::Client, policy: Policy, rate: Option<f64>) -> Arc<Shared> {
-        let limiter = rate.filter(|r| *r > 0.0).map(|r| {
-            let mut iv = tokio::time::interval(Duration::from_secs_f64(1.0 / r));
-            iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            Mutex::new(iv)
-        });
-        Arc::new(Shared {
-            client,
-            policy,
-            limiter,
-            stop: AtomicBool::new(false),
-        })
+/// `--rate`: a shared schedule of send slots, one every `interval` from the start.
+struct Pacer {
+    start: Instant,
+    interval_ns: u64,
+    next: AtomicU64,
+}
+
+impl Pacer {
+    async fn wait(&self) {
+        let slot = self.next.fetch_add(self.interval_ns, Ordering::Relaxed);
+        tokio::time::sleep_until((self.start + Duration::from_nanos(slot)).into()).await;
+    }
+}
+
+/// Where outcomes go: counted, shown, and ticked on the progress bar, under one lock.
+struct Sink {
+    inner: Mutex<(Reporter, Summary)>,
+    bar: indicatif::ProgressBar,
+    failure: Mutex<Option<anyhow::Error>>,
+}
+
+/// What every lane shares.
+struct Common {
+    policy: Policy,
+    pacer: Option<Pacer>,
+    stop: AtomicBool,
+    sink: Sink,
+}
+
+/// One lane's view of the run: its own client over the shared state.
+pub struct Lane {
+    client: reqwest::Client,
+    common: Arc<Common>,
+}
+
+impl Lane {
+    pub fn policy(&self) -> &Policy {
+        &self.common.policy
     }
 
-    /// Deliver one callback, after waiting for the rate limiter.
+    /// Deliver one callback (after its `--rate` slot), judged against the run's expectation.
     pub async fn send(&self, p: Prepared) -> Outcome {
-        self.send_expecting(p, self.policy.expect).await
+        self.send_expecting(p, self.common.policy.expect).await
     }
 
     /// Deliver one callback whose answer is judged against `expect` (a flow step's own).
-    pub async fn send_expecting(&self, p: Prepared, expect: crate::cli::Expect) -> Outcome {
-        if let Some(l) = &self.limiter {
-            l.lock().await.tick().await;
+    pub async fn send_expecting(&self, p: Prepared, expect: Expect) -> Outcome {
+        if let Some(pacer) = &self.common.pacer {
+            pacer.wait().await;
         }
-        if expect == self.policy.expect {
-            return deliver(&self.client, &self.policy, p).await;
+        if expect == self.common.policy.expect {
+            return deliver(&self.client, &self.common.policy, p).await;
         }
         let policy = Policy {
             expect,
-            ..self.policy.clone()
+            ..self.common.policy.clone()
         };
         deliver(&self.client, &policy, p).await
     }
 
+    /// Record one outcome: summary, output line, progress.
+    pub fn emit(&self, o: &Outcome) {
+        let sink = &self.common.sink;
+        let mut guard = sink.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let (reporter, summary) = &mut *guard;
+        summary.add(o);
+        if let Err(e) = sink.bar.suspend(|| reporter.outcome(o)) {
+            drop(guard);
+            self.fail(e.into());
+            return;
+        }
+        sink.bar.inc(1);
+    }
+
     pub fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        self.common.stop.load(Ordering::Relaxed)
     }
 
-    pub fn stop(&self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-/// How a run is shown.
-pub struct Display<'a> {
-    pub reporter: &'a mut Reporter,
-    pub total: Option<u64>,
-    pub progress: bool,
-    pub title: &'a str,
-}
-
-/// Where a worker puts its outcomes, one at a time, as they happen.
-#[derive(Clone)]
-pub struct Emitter(mpsc::Sender<Result<Outcome>>);
-
-impl Emitter {
-    /// Hand one outcome to the collector; false once the run is over.
-    pub async fn emit(&self, o: Outcome) -> bool {
-        self.0.send(Ok(o)).await.is_ok()
+    /// Stop the run with an error (the first one wins).
+    pub fn fail(&self, e: anyhow::Error) {
+        self.common.stop.store(true, Ordering::Relaxed);
+        self.common
+            .sink
+            .failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(e);
     }
 }
 
-/// Run `work` on every item `produce` yields, `concurrency` at a time, and report.
-///
-/// `produce` gets a sender and the shared state and pushes items until done (or stopped);
-/// `work` emits the outcomes of one item (a flow run has many) through its [`Emitter`].
-pub async fn run<T, P, PF, W, WF>(
-    shared: Arc<Shared>,
-    concurrency: u64,
-    produce: P,
-    work: W,
-    display: Display<'_>,
-) -> Result<Summary>
+/// How many lanes: one per core, never more than there are workers.
+fn lanes_for(concurrency: u64) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (cores as u64).min(concurrency).max(1) as usize
+}
+
+/// Run `work` on every item `next` yields, `concurrency` at a time across the lanes, and
+/// print the report. `next` is shared by every worker and returns `None` when the source is
+/// exhausted; `work` delivers one item and records its outcomes with [`Lane::emit`].
+pub fn run<T, N, NF, W, WF>(opts: Options, next: N, work: W) -> Result<Summary>
 where
-    T: Send + 'static,
-    P: FnOnce(mpsc::Sender<T>, Arc<Shared>) -> PF,
-    PF: Future<Output = Result<()>> + Send + 'static,
-    W: Fn(T, Arc<Shared>, Emitter) -> WF + Send + Sync + 'static,
-    WF: Future<Output = Result<()>> + Send + 'static,
+    N: Fn() -> NF + Sync,
+    NF: Future<Output = Option<T>>,
+    W: Fn(T, Arc<Lane>) -> WF + Sync,
+    WF: Future<Output = Result<()>>,
 {
-    let (item_tx, item_rx) = mpsc::channel::<T>(concurrency as usize * 2);
-    let (out_tx, mut out_rx) = mpsc::channel::<Result<Outcome>>(concurrency as usize * 4);
-    let producer = tokio::spawn(produce(item_tx, shared.clone()));
-    let item_rx = Arc::new(Mutex::new(item_rx));
-    let work = Arc::new(work);
-    for _ in 0..concurrency {
-        let (rx, tx, work, shared) = (
-            item_rx.clone(),
-            out_tx.clone(),
-            work.clone(),
-            shared.clone(),
-        );
-        tokio::spawn(async move {
-            loop {
-                let item = { rx.lock().await.recv().await };
-                let Some(item) = item else { break };
-                if shared.stopped() {
-                    break;
-                }
-                if let Err(e) = work(item, shared.clone(), Emitter(tx.clone())).await {
-                    let _ = tx.send(Err(e)).await;
-                    break;
-                }
-            }
-        });
-    }
-    drop(out_tx);
-    let ctrl_c = watch_ctrl_c(shared.clone());
-    let result = collect(&mut out_rx, &shared, display).await;
-    ctrl_c.abort();
-    shared.stop();
-    drop(out_rx);
-    let produced = producer
-        .await
-        .map_err(|e| anyhow::anyhow!("producer task failed: {e}"))?;
-    let summary = result?;
-    produced?;
-    Ok(summary)
-}
-
-async fn collect(
-    rx: &mut mpsc::Receiver<Result<Outcome>>,
-    shared: &Shared,
-    display: Display<'_>,
-) -> Result<Summary> {
-    let bar = progress(display.total, display.progress);
-    let mut summary = Summary::default();
-    let mut first_error = None;
-    while let Some(next) = rx.recv().await {
-        match next {
-            Ok(o) => {
-                summary.add(&o);
-                bar.suspend(|| display.reporter.outcome(&o))?;
-                bar.inc(1);
-            }
-            Err(e) => {
-                shared.stop();
-                first_error.get_or_insert(e);
+    let lanes = lanes_for(opts.concurrency);
+    let common = Arc::new(Common {
+        pacer: opts.rate.filter(|r| *r > 0.0).map(|r| Pacer {
+            start: Instant::now(),
+            interval_ns: (1e9 / r) as u64,
+            next: AtomicU64::new(0),
+        }),
+        stop: AtomicBool::new(false),
+        sink: Sink {
+            inner: Mutex::new((opts.reporter, Summary::default())),
+            bar: progress(opts.total, opts.progress),
+            failure: Mutex::new(None),
+        },
+        policy: opts.policy,
+    });
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..lanes)
+            .map(|k| {
+                let workers = opts.concurrency / lanes as u64
+                    + u64::from((k as u64) < opts.concurrency % lanes as u64);
+                let (common, next, work) = (common.clone(), &next, &work);
+                scope.spawn(move || lane_main(k, workers, common, next, work))
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => fail(&common, e),
+                Err(_) => fail(&common, anyhow::anyhow!("a delivery thread panicked")),
             }
         }
-    }
-    bar.finish_and_clear();
-    if let Some(e) = first_error {
+    });
+    let common = Arc::try_unwrap(common).map_err(|_| anyhow::anyhow!("a lane outlived the run"))?;
+    common.sink.bar.finish_and_clear();
+    if let Some(e) = common
+        .sink
+        .failure
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+    {
         return Err(e);
     }
-    display.reporter.finish(&mut summary, display.title)?;
+    let (mut reporter, mut summary) = common
+        .sink
+        .inner
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    reporter.finish(&mut summary, &opts.title)?;
     Ok(summary)
 }
 
-/// On Ctrl-C: stop producing; in-flight callbacks finish and the summary is still printed.
-fn watch_ctrl_c(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            crate::output::note("interrupted: finishing the callbacks in flight, then the summary");
-            shared.stop();
-        }
-    })
+fn fail(common: &Common, e: anyhow::Error) {
+    common.stop.store(true, Ordering::Relaxed);
+    common
+        .sink
+        .failure
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert(e);
 }
 
-/// A producer of the indices `0..total`.
-pub async fn produce_indices(total: u64, tx: mpsc::Sender<u64>, shared: Arc<Shared>) -> Result<()> {
-    for i in 0..total {
-        if shared.stopped() || tx.send(i).await.is_err() {
-            break;
+/// One lane: a current-thread runtime polling its workers, all on this thread.
+fn lane_main<T, N, NF, W, WF>(
+    k: usize,
+    workers: u64,
+    common: Arc<Common>,
+    next: &N,
+    work: &W,
+) -> Result<()>
+where
+    N: Fn() -> NF,
+    NF: Future<Output = Option<T>>,
+    W: Fn(T, Arc<Lane>) -> WF,
+    WF: Future<Output = Result<()>>,
+{
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let client = http::client(&common.policy, workers as usize)?;
+    let lane = Arc::new(Lane { client, common });
+    rt.block_on(async {
+        let watcher = (k == 0).then(|| tokio::spawn(watch_ctrl_c(lane.common.clone())));
+        let mut pool: FuturesUnordered<_> = (0..workers)
+            .map(|_| {
+                let lane = lane.clone();
+                async move {
+                    while !lane.stopped() {
+                        let Some(item) = next().await else { break };
+                        if let Err(e) = work(item, lane.clone()).await {
+                            lane.fail(e);
+                        }
+                    }
+                }
+            })
+            .collect();
+        while pool.next().await.is_some() {}
+        if let Some(w) = watcher {
+            w.abort();
         }
-    }
+    });
     Ok(())
+}
+
+/// On Ctrl-C: stop taking new work; in-flight callbacks finish and the summary is printed.
+async fn watch_ctrl_c(common: Arc<Common>) {
+    if tokio::signal::ctrl_c().await.is_ok() {
+        crate::output::note("interrupted: finishing the callbacks in flight, then the summary");
+        common.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A source of the indices `0..total`, shared by every worker.
+pub fn indices(total: u64) -> impl Fn() -> std::future::Ready<Option<u64>> + Sync {
+    let counter = AtomicU64::new(0);
+    move || {
+        let i = counter.fetch_add(1, Ordering::Relaxed);
+        std::future::ready((i < total).then_some(i))
+    }
 }

@@ -78,6 +78,9 @@ pub fn redact_header(name: &str, value: &str) -> String {
 
 /// Redact a password in a URL's user info.
 pub fn redact_url(raw: &str) -> String {
+    if !raw.contains('@') {
+        return raw.to_owned();
+    }
     match Url::parse(raw) {
         Ok(mut u) if u.password().is_some() => {
             let _ = u.set_password(Some("redacted"));
@@ -136,32 +139,60 @@ pub fn tencent_url(
     request_id: &str,
     request_time: u64,
 ) -> String {
-    let mut params: Vec<(String, String)> = vec![
-        ("SdkAppid".into(), id.sdkappid.clone()),
-        ("CallbackCommand".into(), event.command.clone()),
-        ("contenttype".into(), "json".into()),
-        ("ClientIP".into(), id.client_ip.clone()),
-        ("OptPlatform".into(), id.platform.clone()),
-        ("RequestID".into(), request_id.to_owned()),
+    let sign_value = id.token.as_ref().map(|t| sign(t, request_time));
+    let time_value = id.token.as_ref().map(|_| request_time.to_string());
+    let mut params: Vec<(&str, &str)> = vec![
+        ("SdkAppid", &id.sdkappid),
+        ("CallbackCommand", &event.command),
+        ("contenttype", "json"),
+        ("ClientIP", &id.client_ip),
+        ("OptPlatform", &id.platform),
+        ("RequestID", request_id),
     ];
-    if let Some(token) = &id.token {
-        params.push(("Sign".into(), sign(token, request_time)));
-        params.push(("RequestTime".into(), request_time.to_string()));
+    if let (Some(s), Some(t)) = (&sign_value, &time_value) {
+        params.push(("Sign", s));
+        params.push(("RequestTime", t));
     }
     for q in &id.extra_query {
         match params.iter_mut().find(|(k, _)| *k == q.key) {
-            Some(slot) => slot.1 = q.value.clone(),
-            None => params.push((q.key.clone(), q.value.clone())),
+            Some(slot) => slot.1 = &q.value,
+            None => params.push((&q.key, &q.value)),
         }
     }
-    let mut u = base.clone();
-    {
-        let mut pairs = u.query_pairs_mut();
-        for (k, v) in &params {
-            pairs.append_pair(k, v);
+    append_query(base, &params)
+}
+
+/// `base` with `params` form-encoded after any query it has, built as a string in one pass
+/// (this runs for every callback: no re-parse).
+fn append_query(base: &Url, params: &[(&str, &str)]) -> String {
+    let raw = base.as_str();
+    let (head, fragment) = match raw.split_once('#') {
+        Some((h, f)) => (h, Some(f)),
+        None => (raw, None),
+    };
+    let mut out = String::with_capacity(raw.len() + 320);
+    out.push_str(head);
+    let mut first = match base.query() {
+        None => {
+            out.push('?');
+            true
         }
+        Some(q) => q.is_empty(),
+    };
+    for (k, v) in params {
+        if !first {
+            out.push('&');
+        }
+        first = false;
+        out.extend(url::form_urlencoded::byte_serialize(k.as_bytes()));
+        out.push('=');
+        out.extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
     }
-    u.to_string()
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
 }
 
 /// How answers are judged and failures re-delivered.
@@ -251,18 +282,37 @@ pub async fn deliver(client: &reqwest::Client, policy: &Policy, p: Prepared) -> 
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let mut out = attempt(client, policy, &p).await;
-        out.attempts = attempts;
-        if out.verdict() == Verdict::Ok || attempts > policy.retries {
-            out.prepared = p;
-            return out;
+        let a = attempt(client, policy, &p).await;
+        let ok = a.transport.is_none() && a.violations.is_empty();
+        if ok || attempts > policy.retries {
+            return Outcome {
+                prepared: p,
+                status: a.status,
+                latency: a.latency,
+                attempts,
+                violations: a.violations,
+                transport: a.transport,
+                answer_text: a.raw.map(|b| String::from_utf8_lossy(&b).into_owned()),
+                answer: a.answer,
+                context: None,
+            };
         }
         let wait = policy.backoff.saturating_mul(1 << (attempts - 1).min(16));
         tokio::time::sleep(wait).await;
     }
 }
 
-async fn attempt(client: &reqwest::Client, policy: &Policy, p: &Prepared) -> Outcome {
+/// One attempt's result (the request itself stays with the caller: no copy per attempt).
+struct Attempt {
+    status: Option<u16>,
+    latency: Duration,
+    violations: Vec<Violation>,
+    transport: Option<String>,
+    raw: Option<Bytes>,
+    answer: Option<Value>,
+}
+
+async fn attempt(client: &reqwest::Client, policy: &Policy, p: &Prepared) -> Attempt {
     let mut req = client.post(&p.url).body(p.body.clone());
     for (k, v) in &p.headers {
         req = req.header(k, v);
@@ -276,35 +326,32 @@ async fn attempt(client: &reqwest::Client, policy: &Policy, p: &Prepared) -> Out
     }
     .await;
     let latency = start.elapsed();
-    let mut out = Outcome {
-        prepared: p.clone(),
+    let mut a = Attempt {
         status: None,
         latency,
-        attempts: 1,
         violations: Vec::new(),
         transport: None,
-        answer_text: None,
+        raw: None,
         answer: None,
-        context: None,
     };
     match result {
         Ok((status, body)) => {
             let j = check_answer(p.event, status, &body, policy.expect);
-            out.status = Some(status);
-            out.violations = j.violations;
-            out.answer = j.body;
-            out.answer_text = Some(String::from_utf8_lossy(&body).into_owned());
+            a.status = Some(status);
+            a.violations = j.violations;
+            a.answer = j.body;
+            a.raw = Some(body);
             if let Some(max) = policy.max_latency.filter(|m| latency > *m) {
-                out.violations.push(Violation::new(
+                a.violations.push(Violation::new(
                     "latency",
                     format!("an answer within {}", fmt_duration(max)),
                     format!("one after {}", fmt_duration(latency)),
                 ));
             }
         }
-        Err(e) => out.transport = Some(describe_transport(&e, policy.timeout)),
+        Err(e) => a.transport = Some(describe_transport(&e, policy.timeout)),
     }
-    out
+    a
 }
 
 /// `timeout: no answer within 2s`, `connection refused: …`, … for a reqwest error.

@@ -101,9 +101,50 @@ impl Summary {
 pub struct Reporter {
     format: Format,
     verbose: bool,
-    out: io::Stdout,
+    out: Out,
     junit: Vec<quick_junit::TestCase>,
     index: u64,
+}
+
+/// Stdout, buffered: flushed after every record when a person watches (a terminal), else
+/// at most every 50 ms and at the end, so a 20,000-line run is not 20,000 write calls.
+struct Out {
+    buf: io::BufWriter<io::Stdout>,
+    live: bool,
+    last_flush: std::time::Instant,
+}
+
+impl Out {
+    fn new() -> Out {
+        Out {
+            buf: io::BufWriter::with_capacity(64 * 1024, io::stdout()),
+            live: io::stdout().is_terminal(),
+            last_flush: std::time::Instant::now(),
+        }
+    }
+
+    /// Flush if a person is watching or the last flush is 50 ms old.
+    fn tick(&mut self) -> io::Result<()> {
+        if self.live || self.last_flush.elapsed() >= Duration::from_millis(50) {
+            self.last_flush = std::time::Instant::now();
+            self.buf.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for Out {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.buf.write(b)
+    }
+
+    fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
+        self.buf.write_all(b)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.buf.flush()
+    }
 }
 
 impl Reporter {
@@ -111,7 +152,7 @@ impl Reporter {
         Reporter {
             format,
             verbose,
-            out: io::stdout(),
+            out: Out::new(),
             junit: Vec::new(),
             index: 0,
         }
@@ -120,7 +161,7 @@ impl Reporter {
     /// One request shown under `--dry-run`.
     pub fn dry_run(&mut self, p: &Prepared) -> io::Result<()> {
         let body: Value = serde_json::from_slice(&p.body).unwrap_or(Value::Null);
-        let mut out = self.out.lock();
+        let out = &mut self.out;
         if self.format == Format::Human {
             writeln!(out, "{} {}", "POST".bold(), p.shown_url())?;
             for (k, v) in p.shown_headers() {
@@ -132,7 +173,8 @@ impl Reporter {
                 "{}",
                 serde_json::to_string_pretty(&body).unwrap_or_default()
             )?;
-            writeln!(out)
+            writeln!(out)?;
+            out.tick()
         } else {
             let headers: serde_json::Map<String, Value> = p
                 .shown_headers()
@@ -143,7 +185,8 @@ impl Reporter {
                 "type": "request", "event": p.event.id, "method": "POST", "url": p.shown_url(),
                 "headers": headers, "body": body,
             });
-            writeln!(out, "{rec}")
+            writeln!(out, "{rec}")?;
+            out.tick()
         }
     }
 
@@ -154,9 +197,10 @@ impl Reporter {
         match self.format {
             Format::Human => self.human(o),
             Format::Json => {
-                let mut out = self.out.lock();
-                writeln!(out, "{}", result_record(i, o, self.verbose))?;
-                out.flush()
+                let out = &mut self.out;
+                serde_json::to_writer(&mut *out, &result_record(i, o, self.verbose))?;
+                out.write_all(b"\n")?;
+                out.tick()
             }
             Format::Junit => {
                 self.junit.push(junit_case(i, o));
@@ -166,7 +210,7 @@ impl Reporter {
     }
 
     fn human(&mut self, o: &Outcome) -> io::Result<()> {
-        let mut out = self.out.lock();
+        let out = &mut self.out;
         let p = &o.prepared;
         let mark = match o.verdict() {
             Verdict::Ok => "✓".green().bold(),
@@ -235,12 +279,12 @@ impl Reporter {
                 writeln!(out, "{}", indent(&shown))?;
             }
         }
-        out.flush()
+        out.tick()
     }
 
     /// The summary (human: when more than one request; JSON: always), or the JUnit report.
     pub fn finish(&mut self, summary: &mut Summary, title: &str) -> io::Result<()> {
-        let mut out = self.out.lock();
+        let out = &mut self.out;
         match self.format {
             Format::Human if summary.sent > 1 || summary.attempts > summary.sent => {
                 writeln!(out, "{}", human_summary(summary))?;
@@ -271,36 +315,60 @@ fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
 
-/// The JSON Lines record of one callback (schema: fixtures/output.schema.json).
-pub fn result_record(index: u64, o: &Outcome, verbose: bool) -> Value {
+/// The JSON Lines record of one callback (schema: fixtures/output.schema.json); a struct,
+/// not a `Value`, because it is written once per callback.
+#[derive(Debug, serde::Serialize)]
+pub struct ResultRecord<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    index: u64,
+    event: &'a str,
+    provider: &'static str,
+    command: &'a str,
+    url: String,
+    request_id: Option<&'a str>,
+    session_id: Option<&'a str>,
+    status: Option<u16>,
+    latency_ms: f64,
+    attempts: u32,
+    verdict: &'static str,
+    violations: &'a [crate::envelope::Violation],
+    error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    context: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answer: Option<Value>,
+}
+
+/// The record of one callback; `verbose` adds the request and answer bodies.
+pub fn result_record(index: u64, o: &Outcome, verbose: bool) -> ResultRecord<'_> {
     let p = &o.prepared;
-    let mut rec = json!({
-        "type": "result",
-        "index": index,
-        "event": p.event.id,
-        "provider": p.event.provider.as_str(),
-        "command": p.event.command,
-        "url": p.shown_url(),
-        "request_id": p.request_id,
-        "session_id": p.session_id,
-        "status": o.status,
-        "latency_ms": ms(o.latency),
-        "attempts": o.attempts,
-        "verdict": o.verdict().as_str(),
-        "violations": o.violations,
-        "error": o.transport,
-    });
-    if let Some(c) = &o.context {
-        rec["context"] = json!(c);
-    }
-    if verbose {
-        rec["request"] = serde_json::from_slice(&p.body).unwrap_or(Value::Null);
-        rec["answer"] = o
-            .answer
+    let answer = || {
+        o.answer
             .clone()
-            .unwrap_or_else(|| o.answer_text.clone().map_or(Value::Null, Value::String));
+            .unwrap_or_else(|| o.answer_text.clone().map_or(Value::Null, Value::String))
+    };
+    ResultRecord {
+        kind: "result",
+        index,
+        event: &p.event.id,
+        provider: p.event.provider.as_str(),
+        command: &p.event.command,
+        url: p.shown_url(),
+        request_id: p.request_id.as_deref(),
+        session_id: p.session_id.as_deref(),
+        status: o.status,
+        latency_ms: ms(o.latency),
+        attempts: o.attempts,
+        verdict: o.verdict().as_str(),
+        violations: &o.violations,
+        error: o.transport.as_deref(),
+        context: o.context.as_deref(),
+        request: verbose.then(|| serde_json::from_slice(&p.body).unwrap_or(Value::Null)),
+        answer: verbose.then(answer),
     }
-    rec
 }
 
 /// The closing JSON record.
@@ -437,8 +505,8 @@ mod tests {
         let mut s = Summary::default();
         s.add(&o);
         for rec in [
-            result_record(0, &o, true),
-            result_record(1, &o, false),
+            serde_json::to_value(result_record(0, &o, true)).unwrap(),
+            serde_json::to_value(result_record(1, &o, false)).unwrap(),
             summary_record(&mut s),
         ] {
             let errors: Vec<String> = validator.iter_errors(&rec).map(|e| e.to_string()).collect();

@@ -7,15 +7,13 @@
 //! of later human-stage events; variables returned in an `InterfaceInvocation` `Body` join the
 //! session and the next `InterfaceInvocation` `Body`; a FAIL answer takes `on_fail`.
 
-use super::send::{
-    edits_of, embedded_receiver, policy_of, prepare_for, repeat_of, DEFAULT_LISTEN_URL,
-};
+use super::send::{edits_of, options_of, prepare_for, repeat_of, target_of, DEFAULT_LISTEN_URL};
 use crate::catalogue::{catalogue, Event};
 use crate::cli::{Expect, FlowArgs, FlowsArgs};
-use crate::engine::{self, Display, Emitter, Shared};
+use crate::engine::{self, Lane};
 use crate::envelope::is_success;
 use crate::exit::{usage, Code};
-use crate::http::{self, parse_target, Identity, Outcome, Prepared, Verdict};
+use crate::http::{parse_target, Identity, Outcome, Prepared, Verdict};
 use crate::output::{note, Reporter};
 use crate::payload::{self, Edits};
 use crate::server::{answer_for, Answers};
@@ -24,7 +22,6 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::io::Write;
-use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
@@ -239,8 +236,7 @@ pub fn run(args: FlowArgs) -> Result<Code> {
         }
         return dry_run(&ctx, &args);
     }
-    let rt = super::runtime(args.load.concurrency.max(2))?;
-    rt.block_on(play(ctx, &args))
+    play(ctx, &args)
 }
 
 fn dry_run(ctx: &FlowCtx, args: &FlowArgs) -> Result<Code> {
@@ -259,50 +255,30 @@ fn dry_run(ctx: &FlowCtx, args: &FlowArgs) -> Result<Code> {
     Ok(Code::Ok)
 }
 
-async fn play(mut ctx: FlowCtx, args: &FlowArgs) -> Result<Code> {
-    let receiver = match &args.to {
-        Some(_) => None,
-        None => {
-            let s = embedded_receiver(&ctx.identity).await?;
-            ctx.target = Url::parse(&s.url())?;
-            Some(s)
-        }
-    };
-    let policy = policy_of(&args.delivery);
-    let client = http::client(&policy, args.load.concurrency as usize)?;
-    let shared = Shared::new(client, policy, args.load.rate);
+fn play(mut ctx: FlowCtx, args: &FlowArgs) -> Result<Code> {
+    let (target, _receiver) = target_of(args.to.as_deref(), &ctx.identity)?;
+    ctx.target = target;
     let total = args.load.count;
     let steps = ctx.scenario.steps.len() as u64;
     let title = format!("deskhook flow {}", ctx.scenario.name);
-    let ctx = Arc::new(ctx);
-    let mut reporter = Reporter::new(args.output.format, args.output.verbose);
-    let display = Display {
-        reporter: &mut reporter,
-        total: Some(total * steps),
-        progress: total > 1,
-        title: &title,
-    };
-    let summary = engine::run(
-        shared,
-        args.load.concurrency,
-        move |tx, sh| engine::produce_indices(total, tx, sh),
-        move |run, sh, out| {
-            let ctx = ctx.clone();
-            async move { run_session(&ctx, run, Driver::Live(&sh, &out)).await }
-        },
-        display,
-    )
-    .await?;
-    if let Some(r) = receiver {
-        r.shutdown(Duration::from_millis(100)).await;
-    }
+    let opts = options_of(
+        &args.delivery,
+        &args.load,
+        &args.output,
+        Some(total * steps),
+        &title,
+    );
+    let ctx = &ctx;
+    let summary = engine::run(opts, engine::indices(total), |run, lane| async move {
+        run_session(ctx, run, Driver::Live(&lane)).await
+    })?;
     Ok(summary.code())
 }
 
 /// How a step's request is answered: for real, or by the built-in receiver's logic.
 enum Driver<'a> {
-    Live(&'a Shared, &'a Emitter),
-    DryRun(&'a mut (dyn FnMut(&Prepared) -> Result<()> + Send)),
+    Live(&'a Lane),
+    DryRun(&'a mut dyn FnMut(&Prepared) -> Result<()>),
 }
 
 /// One session: the scenario's steps in order, following answers and branches.
@@ -331,21 +307,19 @@ async fn run_session(ctx: &FlowCtx, run: u64, mut driver: Driver<'_>) -> Result<
                     &Answers::default(),
                 ))
             }
-            Driver::Live(shared, out) => {
+            Driver::Live(lane) => {
                 let expect = step.expect.unwrap_or(if step.on_fail.is_some() {
                     Expect::Any
                 } else {
-                    shared.policy.expect
+                    lane.policy().expect
                 });
-                let mut o: Outcome = shared.send_expecting(prepared, expect).await;
+                let mut o: Outcome = lane.send_expecting(prepared, expect).await;
                 o.context = Some(format!("{} run {} step {}", sc.name, run + 1, pc + 1));
-                let answer = (o.verdict() == Verdict::Ok)
-                    .then(|| o.answer.clone())
-                    .flatten();
-                if !out.emit(o).await || shared.stopped() {
+                lane.emit(&o);
+                if lane.stopped() {
                     return Ok(());
                 }
-                answer
+                (o.verdict() == Verdict::Ok).then_some(o.answer).flatten()
             }
         };
         let success = answer.as_ref().is_some_and(|a| is_success(step.event, a));

@@ -1,4 +1,4 @@
-//! One file per subcommand; shared helpers for reading inputs and starting a runtime.
+//! One file per subcommand, and the shared helpers for reading inputs.
 
 pub mod completions;
 pub mod events;
@@ -42,18 +42,4 @@ pub fn read_text(path: &Path) -> Result<(String, String)> {
     let text =
         std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read {name}: {e}")))?;
     Ok((name, text))
-}
-
-/// A tokio runtime: one thread for a single request (fast start), all cores for load.
-pub fn runtime(concurrency: u64) -> Result<tokio::runtime::Runtime> {
-    let rt = if concurrency <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-    };
-    Ok(rt)
 }

@@ -6,23 +6,22 @@
 //! is stale after 60 s); `--as-is` keeps the captured query untouched. A malformed line is
 //! reported with its line number and skipped, or stops the run under `--strict`.
 
-use super::send::policy_of;
+use super::send::options_of;
 use crate::capture::Record;
 use crate::catalogue::{catalogue, Event};
 use crate::cli::ReplayArgs;
-use crate::engine::{self, Display, Shared};
+use crate::engine;
 use crate::exit::{usage, Code};
-use crate::http::{self, cec_url, parse_target, Prepared};
-use crate::output::{note, Reporter};
+use crate::http::{cec_url, parse_target, Prepared};
+use crate::output::note;
 use crate::session::Clock;
 use crate::sign::{sign, Secret};
 use anyhow::Result;
 use bytes::Bytes;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::mpsc;
 use url::Url;
 
@@ -63,58 +62,57 @@ pub fn run(args: ReplayArgs) -> Result<Code> {
     if !args.as_is && args.token.is_none() {
         note("no --token: replaying without Sign/RequestTime (captured ones are stale after 60 s) and without Bearer; pass --token, or --as-is for the captured query");
     }
-    let replayer = Arc::new(Replayer {
+    let replayer = Replayer {
         target,
         token: args.token.clone(),
         as_is: args.as_is,
         clock: Clock::from_arg(args.repeat.now),
         only,
-    });
-    let rt = super::runtime(args.load.concurrency.max(2))?;
-    rt.block_on(replay(args, replayer))
+    };
+    replay(args, replayer)
 }
 
-async fn replay(args: ReplayArgs, replayer: Arc<Replayer>) -> Result<Code> {
-    let policy = policy_of(&args.delivery);
-    let client = http::client(&policy, args.load.concurrency as usize)?;
-    let shared = Shared::new(client, policy, args.load.rate);
-    let skipped = Arc::new(AtomicU64::new(0));
-    let mut reporter = Reporter::new(args.output.format, args.output.verbose);
-    let display = Display {
-        reporter: &mut reporter,
-        total: None,
-        progress: true,
-        title: "deskhook replay",
-    };
-    let (path, passes, strict, filter) = (
-        args.capture.clone(),
-        args.load.count,
-        args.strict,
-        replayer.clone(),
+fn replay(args: ReplayArgs, replayer: Replayer) -> Result<Code> {
+    let opts = options_of(
+        &args.delivery,
+        &args.load,
+        &args.output,
+        None,
+        "deskhook replay",
     );
-    let skipped_in = skipped.clone();
-    let summary = engine::run(
-        shared,
-        args.load.concurrency,
-        move |tx, sh| async move {
-            for _ in 0..passes {
-                if !read_capture(&path, strict, &filter, &skipped_in, &tx, &sh).await? {
+    let skipped = AtomicU64::new(0);
+    let (tx, rx) = mpsc::channel::<Item>(args.load.concurrency as usize * 2);
+    let rx = tokio::sync::Mutex::new(rx);
+    let (replayer, skipped_ref) = (&replayer, &skipped);
+    let summary = std::thread::scope(|scope| {
+        // The capture is read on its own thread and handed over through a bounded channel:
+        // memory stays flat however long the file is.
+        let reader = scope.spawn(move || -> Result<()> {
+            for _ in 0..args.load.count {
+                if !read_capture(&args.capture, args.strict, replayer, skipped_ref, &tx)? {
                     break;
                 }
             }
             Ok(())
-        },
-        move |item: Item, sh, out| {
-            let replayer = replayer.clone();
-            async move {
+        });
+        let rx = &rx;
+        let summary = engine::run(
+            opts,
+            || async move { rx.lock().await.recv().await },
+            |item: Item, lane| async move {
                 let p = replayer.prepare(item)?;
-                out.emit(sh.send(p).await).await;
+                lane.emit(&lane.send(p).await);
                 Ok(())
-            }
-        },
-        display,
-    )
-    .await?;
+            },
+        );
+        rx.try_lock().map(|mut r| r.close()).ok();
+        let read = reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the capture reader panicked"))?;
+        let summary = summary?;
+        read?;
+        Ok::<_, anyhow::Error>(summary)
+    })?;
     let n = skipped.load(Ordering::Relaxed);
     if n > 0 {
         note(format!("skipped {n} captured exchange(s): not a POST of a recognised event, filtered by --only, or malformed"));
@@ -123,21 +121,19 @@ async fn replay(args: ReplayArgs, replayer: Arc<Replayer>) -> Result<Code> {
 }
 
 /// Stream one pass over the capture into `tx`; false once the run should stop.
-async fn read_capture(
-    path: &PathBuf,
+fn read_capture(
+    path: &Path,
     strict: bool,
     filter: &Replayer,
     skipped: &AtomicU64,
     tx: &mpsc::Sender<Item>,
-    shared: &Shared,
 ) -> Result<bool> {
     let name = path.display().to_string();
-    let reader: Box<dyn AsyncRead + Unpin + Send> = if path == Path::new("-") {
-        Box::new(tokio::io::stdin())
+    let reader: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin())
     } else {
         Box::new(
-            tokio::fs::File::open(path)
-                .await
+            std::fs::File::open(path)
                 .map_err(|e| usage(format!("cannot read capture {name}: {e}")))?,
         )
     };
@@ -148,7 +144,6 @@ async fn read_capture(
         buf.clear();
         let n = reader
             .read_until(b'\n', &mut buf)
-            .await
             .map_err(|e| usage(format!("cannot read capture {name}: {e}")))?;
         if n == 0 {
             return Ok(true);
@@ -159,15 +154,13 @@ async fn read_capture(
         }
         match parse_line(&buf, filter) {
             Ok(Some((event, record))) => {
-                if shared.stopped()
-                    || tx
-                        .send(Item {
-                            line,
-                            event,
-                            record,
-                        })
-                        .await
-                        .is_err()
+                if tx
+                    .blocking_send(Item {
+                        line,
+                        event,
+                        record,
+                    })
+                    .is_err()
                 {
                     return Ok(false);
                 }

@@ -5,7 +5,7 @@
 
 use crate::catalogue::{catalogue, Event, Side};
 use crate::cli::{EditArgs, Format, IdentityArgs, RepeatArgs, SendArgs};
-use crate::engine::{self, Display, Shared};
+use crate::engine;
 use crate::envelope::check_document;
 use crate::exit::{usage, Code};
 use crate::http::{self, parse_target, Identity, Policy, Prepared};
@@ -16,7 +16,6 @@ use crate::session::{derive_seed, uuid_v4, Clock, Session};
 use anyhow::Result;
 use bytes::Bytes;
 use serde_json::Value;
-use std::sync::Arc;
 use url::Url;
 
 /// Where `--dry-run` shows requests going when there is no `--to`: `listen`'s default.
@@ -153,8 +152,7 @@ pub fn run(args: SendArgs) -> Result<Code> {
         }
         return dry_run(&plan, &args, total);
     }
-    let rt = super::runtime(args.load.concurrency)?;
-    rt.block_on(send_all(plan, &args, total))
+    send_all(plan, &args, total)
 }
 
 /// Build the first callback of each event once before anything is sent: a bad `--set` path
@@ -229,58 +227,91 @@ pub fn policy_of(d: &crate::cli::DeliveryArgs) -> Policy {
     }
 }
 
-/// Start the in-process receiver (verifying what the sender signs) and say so.
-pub async fn embedded_receiver(identity: &Identity) -> Result<server::Server> {
-    let cfg = server::Config {
-        sdkappid: Some(identity.sdkappid.clone()),
-        token: identity.token.clone(),
-        ..Default::default()
-    };
-    let s = server::start("127.0.0.1", 0, cfg).await?;
-    note(format!(
-        "no --to: sending to deskhook's built-in receiver at {} (it answers the documented success envelopes; pass --to URL for your backend)",
-        s.url()
-    ));
-    Ok(s)
+/// The in-process receiver (verifying what the sender signs) on its own runtime thread, so
+/// the engine's lanes can block the calling thread; it stops when dropped.
+pub struct Embedded {
+    rt: Option<tokio::runtime::Runtime>,
+    server: Option<server::Server>,
+    pub url: Url,
 }
 
-async fn send_all(plan: Plan, args: &SendArgs, total: u64) -> Result<Code> {
-    let (target, receiver) = match &args.to {
-        Some(u) => (parse_target(u)?, None),
-        None => {
-            let s = embedded_receiver(&plan.identity).await?;
-            (Url::parse(&s.url())?, Some(s))
-        }
-    };
-    let policy = policy_of(&args.delivery);
-    let client = http::client(&policy, args.load.concurrency as usize)?;
-    let shared = Shared::new(client, policy, args.load.rate);
-    let plan = Arc::new(plan);
-    let target = Arc::new(target);
-    let mut reporter = Reporter::new(args.output.format, args.output.verbose);
-    let display = Display {
-        reporter: &mut reporter,
-        total: Some(total),
-        progress: total > 1,
-        title: "deskhook send",
-    };
-    let summary = engine::run(
-        shared,
-        args.load.concurrency,
-        move |tx, sh| engine::produce_indices(total, tx, sh),
-        move |i, sh, out| {
-            let (plan, target) = (plan.clone(), target.clone());
-            async move {
-                let p = plan.prepare(i, &target)?;
-                out.emit(sh.send(p).await).await;
-                Ok(())
-            }
-        },
-        display,
-    )
-    .await?;
-    if let Some(r) = receiver {
-        r.shutdown(std::time::Duration::from_millis(100)).await;
+impl Embedded {
+    pub fn start(identity: &Identity) -> Result<Embedded> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let cfg = server::Config {
+            sdkappid: Some(identity.sdkappid.clone()),
+            token: identity.token.clone(),
+            ..Default::default()
+        };
+        let server = rt.block_on(server::start("127.0.0.1", 0, cfg))?;
+        let url = Url::parse(&server.url())?;
+        note(format!(
+            "no --to: sending to deskhook's built-in receiver at {url} (it answers the documented success envelopes; pass --to URL for your backend)"
+        ));
+        Ok(Embedded {
+            rt: Some(rt),
+            server: Some(server),
+            url,
+        })
     }
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        if let (Some(rt), Some(server)) = (self.rt.take(), self.server.take()) {
+            rt.block_on(server.shutdown(std::time::Duration::from_millis(100)));
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// The target of a run: `--to`, or the in-process receiver.
+pub fn target_of(to: Option<&str>, identity: &Identity) -> Result<(Url, Option<Embedded>)> {
+    match to {
+        Some(u) => Ok((parse_target(u)?, None)),
+        None => {
+            let e = Embedded::start(identity)?;
+            Ok((e.url.clone(), Some(e)))
+        }
+    }
+}
+
+/// Engine options from the command line.
+pub fn options_of(
+    d: &crate::cli::DeliveryArgs,
+    load: &crate::cli::LoadArgs,
+    out: &crate::cli::OutputArgs,
+    total: Option<u64>,
+    title: &str,
+) -> engine::Options {
+    engine::Options {
+        policy: policy_of(d),
+        concurrency: load.concurrency,
+        rate: load.rate,
+        reporter: Reporter::new(out.format, out.verbose),
+        total,
+        progress: total.is_none_or(|t| t > 1),
+        title: title.to_owned(),
+    }
+}
+
+fn send_all(plan: Plan, args: &SendArgs, total: u64) -> Result<Code> {
+    let (target, _receiver) = target_of(args.to.as_deref(), &plan.identity)?;
+    let opts = options_of(
+        &args.delivery,
+        &args.load,
+        &args.output,
+        Some(total),
+        "deskhook send",
+    );
+    let (plan, target) = (&plan, &target);
+    let summary = engine::run(opts, engine::indices(total), |i, lane| async move {
+        let p = plan.prepare(i, target)?;
+        lane.emit(&lane.send(p).await);
+        Ok(())
+    })?;
     Ok(summary.code())
 }
