@@ -108,14 +108,14 @@ pub struct Reporter {
 
 /// Stdout, buffered: flushed after every record when a person watches (a terminal), else
 /// at most every 50 ms and at the end, so a 20,000-line run is not 20,000 write calls.
-struct Out {
+pub struct Out {
     buf: io::BufWriter<io::Stdout>,
     live: bool,
     last_flush: std::time::Instant,
 }
 
 impl Out {
-    fn new() -> Out {
+    pub fn new() -> Out {
         Out {
             buf: io::BufWriter::with_capacity(64 * 1024, io::stdout()),
             live: io::stdout().is_terminal(),
@@ -124,12 +124,18 @@ impl Out {
     }
 
     /// Flush if a person is watching or the last flush is 50 ms old.
-    fn tick(&mut self) -> io::Result<()> {
+    pub fn tick(&mut self) -> io::Result<()> {
         if self.live || self.last_flush.elapsed() >= Duration::from_millis(50) {
             self.last_flush = std::time::Instant::now();
             self.buf.flush()?;
         }
         Ok(())
+    }
+}
+
+impl Default for Out {
+    fn default() -> Self {
+        Out::new()
     }
 }
 

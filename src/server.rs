@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{watch, Notify};
 use url::Url;
 
 /// What the receiver answers when all checks pass.
@@ -105,6 +105,9 @@ pub struct Forward {
     pub timeout: Duration,
 }
 
+/// The per-exchange hook of [`Config`].
+pub type OnExchange = Arc<dyn Fn(Record, Option<&str>) + Send + Sync>;
+
 /// Everything the receiver needs.
 pub struct Config {
     pub sdkappid: Option<String>,
@@ -117,7 +120,9 @@ pub struct Config {
     pub header_timeout: Duration,
     pub forward: Option<Forward>,
     pub capture: Option<CaptureSink>,
-    pub display: Option<mpsc::UnboundedSender<Record>>,
+    /// Called with each exchange (and its capture line, when there is a capture), on the
+    /// request's own task: `listen` prints it there, with no hand-off per request.
+    pub on_exchange: Option<OnExchange>,
 }
 
 impl Default for Config {
@@ -133,7 +138,7 @@ impl Default for Config {
             header_timeout: Duration::from_secs(10),
             forward: None,
             capture: None,
-            display: None,
+            on_exchange: None,
         }
     }
 }
@@ -247,9 +252,15 @@ struct Reply {
     problems: Vec<Violation>,
     event: Option<&'static Event>,
     answer_problems: Vec<Violation>,
+    session_id: Option<String>,
 }
 
 impl Reply {
+    /// A refusal, boxed for `Result`s whose success is a small value.
+    fn boxed(status: u16, cec: bool, msg: String) -> Box<Reply> {
+        Box::new(Reply::refuse(status, cec, msg))
+    }
+
     fn refuse(status: u16, cec: bool, msg: String) -> Reply {
         let body = if cec {
             json!({"resultCode": status.to_string(), "resultDesc": msg})
@@ -267,6 +278,7 @@ impl Reply {
             )],
             event: None,
             answer_problems: Vec::new(),
+            session_id: None,
         }
     }
 }
@@ -310,12 +322,14 @@ async fn handle(
         answer: String::new(),
         latency_ms: 0.0,
         answer_problems: Vec::new(),
+        session_id: None,
     };
     let reply = process(&parts, body, &state, &mut rec).await;
     if let Some(d) = state.cfg.delay {
         tokio::time::sleep(d).await;
     }
     rec.event = reply.event.map(|e| e.id.clone());
+    rec.session_id = reply.session_id;
     rec.provider = reply.event.map(|e| e.provider.as_str().to_owned());
     rec.verdict = reply.verdict.to_owned();
     rec.problems = reply.problems;
@@ -324,11 +338,13 @@ async fn handle(
     rec.answer = String::from_utf8_lossy(&reply.body).into_owned();
     rec.answered_at_ms = now_ms();
     rec.latency_ms = (started.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0;
-    if let Some(c) = &state.cfg.capture {
-        c.write(rec.to_line());
-    }
-    if let Some(d) = &state.cfg.display {
-        let _ = d.send(rec);
+    let line = state.cfg.capture.as_ref().map(|c| {
+        let line = rec.to_line();
+        c.write(&line);
+        line
+    });
+    if let Some(show) = &state.cfg.on_exchange {
+        show(rec, line.as_deref());
     }
     let mut resp = Response::new(Full::new(reply.body));
     *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
@@ -364,7 +380,7 @@ async fn process(
     }
     let bytes = match read_body(parts, body, cec, &state.cfg).await {
         Ok(b) => b,
-        Err(reply) => return reply,
+        Err(reply) => return *reply,
     };
     rec.set_body(&bytes);
     if cec {
@@ -408,14 +424,14 @@ async fn read_body(
     body: Incoming,
     cec: bool,
     cfg: &Config,
-) -> Result<Bytes, Reply> {
+) -> Result<Bytes, Box<Reply>> {
     let declared = parts
         .headers
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > cfg.max_body as u64) {
-        return Err(Reply::refuse(
+        return Err(Reply::boxed(
             413,
             cec,
             format!(
@@ -426,7 +442,7 @@ async fn read_body(
         ));
     }
     match tokio::time::timeout(cfg.body_timeout, Limited::new(body, cfg.max_body).collect()).await {
-        Err(_) => Err(Reply::refuse(
+        Err(_) => Err(Reply::boxed(
             408,
             cec,
             format!(
@@ -438,13 +454,13 @@ async fn read_body(
             if e.downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some() =>
         {
-            Err(Reply::refuse(
+            Err(Reply::boxed(
                 413,
                 cec,
                 format!("body is over the {} byte limit", cfg.max_body),
             ))
         }
-        Ok(Err(e)) => Err(Reply::refuse(
+        Ok(Err(e)) => Err(Reply::boxed(
             400,
             cec,
             format!("could not read the body: {e}"),
@@ -454,9 +470,9 @@ async fn read_body(
 }
 
 /// Parse a body as a JSON object, or say exactly why not.
-fn parse_object(bytes: &[u8], cec: bool) -> Result<Value, Reply> {
+fn parse_object(bytes: &[u8], cec: bool) -> Result<Value, Box<Reply>> {
     if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(Reply::refuse(
+        return Err(Reply::boxed(
             400,
             cec,
             format!(
@@ -466,7 +482,7 @@ fn parse_object(bytes: &[u8], cec: bool) -> Result<Value, Reply> {
         ));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(Reply::refuse(
+        return Err(Reply::boxed(
             400,
             cec,
             "empty body: expected a JSON object".into(),
@@ -474,12 +490,12 @@ fn parse_object(bytes: &[u8], cec: bool) -> Result<Value, Reply> {
     }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(v @ Value::Object(_)) => Ok(v),
-        Ok(other) => Err(Reply::refuse(
+        Ok(other) => Err(Reply::boxed(
             400,
             cec,
             format!("body is {}; expected a JSON object", describe(&other)),
         )),
-        Err(e) => Err(Reply::refuse(400, cec, format!("body is not JSON: {e}"))),
+        Err(e) => Err(Reply::boxed(400, cec, format!("body is not JSON: {e}"))),
     }
 }
 
@@ -528,7 +544,7 @@ async fn process_tencent(
     }
     let doc = match parse_object(bytes, false) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let event = catalogue().recognise_tencent(command, Some(&doc));
     let mut problems = match event {
@@ -544,7 +560,11 @@ async fn process_tencent(
             ));
         }
     }
-    answer(parts, bytes, state, event, false, problems).await
+    let session_id = doc
+        .get("SessionId")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    answer(parts, bytes, state, event, false, problems, session_id).await
 }
 
 fn unknown_callback(command: &str, doc: &Value) -> Violation {
@@ -571,7 +591,7 @@ async fn process_cec(parts: &hyper::http::request::Parts, bytes: &[u8], state: &
     }
     let doc = match parse_object(bytes, true) {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match doc.get("messages") {
         Some(Value::Array(_)) => {}
@@ -592,7 +612,7 @@ async fn process_cec(parts: &hyper::http::request::Parts, bytes: &[u8], state: &
     }
     let event = catalogue().recognise_cec(&doc);
     let problems = crate::catalogue::family_violations("cec-push", &doc);
-    answer(parts, bytes, state, event, true, problems).await
+    answer(parts, bytes, state, event, true, problems, None).await
 }
 
 fn check_bearer(parts: &hyper::http::request::Parts, token: &Secret) -> Result<(), String> {
@@ -618,6 +638,7 @@ async fn answer(
     event: Option<&'static Event>,
     cec: bool,
     problems: Vec<Violation>,
+    session_id: Option<String>,
 ) -> Reply {
     let verdict = if problems.is_empty() {
         "accepted"
@@ -625,7 +646,9 @@ async fn answer(
         "invalid"
     };
     if let Some(fwd) = &state.cfg.forward {
-        return forward(fwd, parts, bytes, event, cec, problems, verdict).await;
+        let mut r = forward(fwd, parts, bytes, event, cec, problems, verdict).await;
+        r.session_id = session_id;
+        return r;
     }
     let body = answer_for(event, cec, &state.cfg.answers);
     Reply {
@@ -635,6 +658,7 @@ async fn answer(
         problems,
         event,
         answer_problems: Vec::new(),
+        session_id,
     }
 }
 
@@ -688,6 +712,7 @@ async fn forward(
                 problems,
                 event,
                 answer_problems,
+                session_id: None,
             }
         }
         Err(e) => {

@@ -5,17 +5,20 @@
 //! `--format json` prints JSON Lines. Ctrl-C (or `--max-requests`) stops accepting, lets
 //! requests in flight finish, flushes the capture and prints a tally on stderr.
 
-use crate::capture::{self, Record};
+use crate::capture::{CaptureSink, Record};
 use crate::cli::{Format, ListenArgs};
 use crate::exit::{usage, Code};
 use crate::http::{self, parse_target, Policy};
-use crate::output::note;
-use crate::server::{self, Answers, Forward, Respond};
+use crate::output::{note, Out};
+use crate::server::{self, Answers, Forward, OnExchange, Respond};
 use anyhow::Result;
 use colored::Colorize;
 use serde_json::{Map, Value};
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Notify;
 
 pub fn run(args: ListenArgs) -> Result<Code> {
     let answers = answers_of(&args)?;
@@ -68,14 +71,16 @@ fn forward_of(args: &ListenArgs) -> Result<Option<Forward>> {
 }
 
 async fn serve(args: ListenArgs, answers: Answers) -> Result<Code> {
-    let (sink, writer) = match &args.save {
-        Some(path) => {
-            let (s, w) = capture::start(path)?;
-            (Some(s), Some(w))
-        }
-        None => (None, None),
+    let sink = args.save.as_deref().map(CaptureSink::open).transpose()?;
+    let view = Arc::new(View::new(
+        args.output.format,
+        args.output.verbose,
+        args.max_requests,
+    ));
+    let hook: OnExchange = {
+        let view = view.clone();
+        Arc::new(move |rec, line| view.show(&rec, line))
     };
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let cfg = server::Config {
         sdkappid: args.sdkappid.clone(),
         token: args.token.clone(),
@@ -85,45 +90,36 @@ async fn serve(args: ListenArgs, answers: Answers) -> Result<Code> {
         max_body: args.max_body,
         forward: forward_of(&args)?,
         capture: sink.clone(),
-        display: Some(tx),
+        on_exchange: Some(hook),
         ..Default::default()
     };
     let server = server::start(&args.host, args.port, cfg).await?;
     // Install the handlers before the ready line: a script may send SIGINT right after it.
     let mut stop = Stop::install()?;
     ready_line(&server.url(), args.output.format)?;
-    let mut tally = Tally::default();
-    loop {
-        tokio::select! {
-            rec = rx.recv() => {
-                let Some(rec) = rec else { break };
-                tally.add(&rec);
-                show(&rec, args.output.format, args.output.verbose)?;
-                if args.max_requests.is_some_and(|n| tally.total >= n) {
-                    break;
-                }
-            }
-            _ = stop.wait() => break,
-        }
+    let period = Duration::from_millis(50);
+    let flushers = [
+        sink.clone().map(|s| tokio::spawn(s.flush_every(period))),
+        Some(tokio::spawn(view.clone().flush_every(period))),
+    ];
+    tokio::select! {
+        _ = stop.wait() => {}
+        _ = view.done.notified() => {}
     }
     server.shutdown(Duration::from_secs(3)).await;
-    while let Ok(rec) = rx.try_recv() {
-        tally.add(&rec);
-        show(&rec, args.output.format, args.output.verbose)?;
+    flushers.into_iter().flatten().for_each(|f| f.abort());
+    view.flush()?;
+    if let Some(sink) = sink {
+        let lines = sink.finish()?;
+        let path = args
+            .save
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        note(format!("capture: {lines} line(s) appended to {path}"));
     }
-    if let (Some(sink), Some(writer)) = (sink, writer) {
-        sink.finish();
-        let lines = writer.await??;
-        note(format!(
-            "capture: {lines} line(s) appended to {}",
-            args.save
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
-        ));
-    }
-    note(tally.line());
-    Ok(if tally.bad > 0 {
+    note(view.tally());
+    Ok(if view.bad.load(Ordering::Relaxed) > 0 {
         Code::CheckFailed
     } else {
         Code::Ok
@@ -177,27 +173,68 @@ impl Stop {
     }
 }
 
-#[derive(Default)]
-struct Tally {
-    total: u64,
-    accepted: u64,
-    bad: u64,
+/// What `listen` shows: each exchange, written by the request's own task under the stdout
+/// lock (buffered; a terminal gets every line at once, a pipe within 50 ms), and the tally.
+struct View {
+    format: Format,
+    verbose: bool,
+    max: Option<u64>,
+    out: Mutex<Out>,
+    total: AtomicU64,
+    bad: AtomicU64,
+    /// Signalled once `--max-requests` exchanges have been shown.
+    done: Notify,
 }
 
-impl Tally {
-    fn add(&mut self, r: &Record) {
-        self.total += 1;
-        if r.verdict == "accepted" {
-            self.accepted += 1;
-        } else {
-            self.bad += 1;
+impl View {
+    fn new(format: Format, verbose: bool, max: Option<u64>) -> View {
+        View {
+            format,
+            verbose,
+            max,
+            out: Mutex::new(Out::new()),
+            total: AtomicU64::new(0),
+            bad: AtomicU64::new(0),
+            done: Notify::new(),
         }
     }
 
-    fn line(&self) -> String {
+    fn show(&self, r: &Record, line: Option<&str>) {
+        if r.verdict != "accepted" {
+            self.bad.fetch_add(1, Ordering::Relaxed);
+        }
+        {
+            let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+            // A closed stdout must not stop the receiver: the capture is what matters then.
+            let _ = write_exchange(&mut out, r, line, self.format, self.verbose)
+                .and_then(|()| out.tick());
+        }
+        let n = self.total.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.max.is_some_and(|m| n >= m) {
+            self.done.notify_one();
+        }
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        self.out.lock().unwrap_or_else(|e| e.into_inner()).flush()
+    }
+
+    async fn flush_every(self: Arc<Self>, period: Duration) {
+        let mut tick = tokio::time::interval(period);
+        loop {
+            tick.tick().await;
+            let _ = self.flush();
+        }
+    }
+
+    fn tally(&self) -> String {
+        let (total, bad) = (
+            self.total.load(Ordering::Relaxed),
+            self.bad.load(Ordering::Relaxed),
+        );
         format!(
-            "received {} callback(s): {} accepted, {} refused or invalid",
-            self.total, self.accepted, self.bad
+            "received {total} callback(s): {} accepted, {bad} refused or invalid",
+            total - bad
         )
     }
 }
@@ -214,22 +251,36 @@ fn clock(ms: u64) -> String {
     )
 }
 
-fn show(r: &Record, format: Format, verbose: bool) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+/// One exchange: a JSON line (the capture line with `"type":"exchange"` first) or a human line.
+fn write_exchange(
+    out: &mut Out,
+    r: &Record,
+    line: Option<&str>,
+    format: Format,
+    verbose: bool,
+) -> std::io::Result<()> {
     if format != Format::Human {
-        let mut v = serde_json::to_value(r)?;
-        v.as_object_mut()
-            .expect("a record is an object")
-            .insert("type".into(), "exchange".into());
-        writeln!(out, "{v}")?;
-        return Ok(out.flush()?);
+        let owned;
+        let line = match line {
+            Some(l) => l,
+            None => {
+                owned = r.to_line();
+                &owned
+            }
+        };
+        // A capture line is a JSON object: splice the type tag in after its `{`.
+        out.write_all(b"{\"type\":\"exchange\",")?;
+        out.write_all(&line.as_bytes()[1..])?;
+        return out.write_all(b"\n");
     }
-    let event = r.event.clone().unwrap_or_else(|| "?".into());
-    let session = r.body_json().and_then(|b| {
-        b.get("SessionId")
-            .and_then(Value::as_str)
-            .map(|s| s.chars().take(8).collect::<String>())
-    });
+    let event = r.event.as_deref().unwrap_or("?");
+    let session: String = r
+        .session_id
+        .as_deref()
+        .unwrap_or_default()
+        .chars()
+        .take(8)
+        .collect();
     let mark = if r.verdict == "accepted" {
         "✓".green().bold()
     } else {
@@ -245,7 +296,7 @@ fn show(r: &Record, format: Format, verbose: bool) -> Result<()> {
         "{} ← {} {} {mark} {verdict} {} {}",
         clock(r.received_at_ms).dimmed(),
         event.bold(),
-        session.unwrap_or_default().dimmed(),
+        session.dimmed(),
         r.status,
         format!("{:.1} ms", r.latency_ms).dimmed(),
     )?;
@@ -277,5 +328,5 @@ fn show(r: &Record, format: Format, verbose: bool) -> Result<()> {
         }
         writeln!(out, "    {} {}", "← answer".dimmed(), r.answer)?;
     }
-    Ok(out.flush()?)
+    Ok(())
 }
