@@ -479,6 +479,20 @@ fn strict_stops_at_a_malformed_line() {
 }
 
 #[test]
+fn a_capture_with_nothing_to_replay_is_an_input_error() {
+    let server = TestServer::documented();
+    let empty = capture_file(|lines| lines.clear());
+    let r = replay(&empty.path, &server.url(), &[]);
+    assert_code(&r, 2);
+    assert!(r.stderr.contains("nothing to replay"), "{}", r.dump());
+    let cap = capture_file(|_| {});
+    let r = replay(&cap.path, &server.url(), &["--only", "NoAgentOnline"]);
+    assert_code(&r, 2);
+    assert!(r.stderr.contains("passes --only"), "{}", r.dump());
+    assert_eq!(server.requests().len(), 0);
+}
+
+#[test]
 fn a_missing_capture_is_a_usage_error() {
     let r = run(&[
         "replay",

@@ -73,6 +73,7 @@ pub fn run(args: ReplayArgs) -> Result<Code> {
 }
 
 fn replay(args: ReplayArgs, replayer: Replayer) -> Result<Code> {
+    let name = args.capture.display().to_string();
     let opts = options_of(
         &args.delivery,
         &args.load,
@@ -116,6 +117,13 @@ fn replay(args: ReplayArgs, replayer: Replayer) -> Result<Code> {
     let n = skipped.load(Ordering::Relaxed);
     if n > 0 {
         note(format!("skipped {n} captured exchange(s): not a POST of a recognised event, filtered by --only, or malformed"));
+    }
+    if summary.sent == 0 {
+        // A CI job replaying an empty or wrongly filtered capture must not pass silently.
+        let filtered = if n > 0 { " that passes --only" } else { "" };
+        return Err(usage(format!(
+            "nothing to replay: {name} holds no captured POST of a recognised event{filtered}"
+        )));
     }
     Ok(summary.code())
 }
