@@ -29,6 +29,8 @@ pub struct Options {
     pub rate: Option<f64>,
     /// How the results are shown.
     pub reporter: Reporter,
+    /// Whether the target is `https://` (else the client skips loading TLS roots).
+    pub https: bool,
     /// Known total of outcomes, for the progress bar.
     pub total: Option<u64>,
     pub progress: bool,
@@ -59,6 +61,7 @@ struct Sink {
 /// What every lane shares.
 struct Common {
     policy: Policy,
+    https: bool,
     pacer: Option<Pacer>,
     stop: AtomicBool,
     sink: Sink,
@@ -155,6 +158,7 @@ where
             failure: Mutex::new(None),
         },
         policy: opts.policy,
+        https: opts.https,
     });
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..lanes)
@@ -219,7 +223,7 @@ where
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let client = http::client(&common.policy, workers as usize)?;
+    let client = http::client(&common.policy, workers as usize, common.https)?;
     let lane = Arc::new(Lane { client, common });
     rt.block_on(async {
         let watcher = (k == 0).then(|| tokio::spawn(watch_ctrl_c(lane.common.clone())));

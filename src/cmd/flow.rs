@@ -265,6 +265,7 @@ fn play(mut ctx: FlowCtx, args: &FlowArgs) -> Result<Code> {
         &args.delivery,
         &args.load,
         &args.output,
+        &ctx.target,
         Some(total * steps),
         &title,
     );

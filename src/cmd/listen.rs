@@ -64,7 +64,7 @@ fn forward_of(args: &ListenArgs) -> Result<Option<Forward>> {
         expect: crate::cli::Expect::Any,
     };
     Ok(Some(Forward {
-        client: http::client(&policy, 64)?,
+        client: http::client(&policy, 64, base.scheme() == "https")?,
         base,
         timeout: args.timeout,
     }))

@@ -78,6 +78,7 @@ fn replay(args: ReplayArgs, replayer: Replayer) -> Result<Code> {
         &args.delivery,
         &args.load,
         &args.output,
+        &replayer.target,
         None,
         "deskhook replay",
     );

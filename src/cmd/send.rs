@@ -284,11 +284,13 @@ pub fn options_of(
     d: &crate::cli::DeliveryArgs,
     load: &crate::cli::LoadArgs,
     out: &crate::cli::OutputArgs,
+    target: &Url,
     total: Option<u64>,
     title: &str,
 ) -> engine::Options {
     engine::Options {
         policy: policy_of(d),
+        https: target.scheme() == "https",
         concurrency: load.concurrency,
         rate: load.rate,
         reporter: Reporter::new(out.format, out.verbose),
@@ -304,6 +306,7 @@ fn send_all(plan: Plan, args: &SendArgs, total: u64) -> Result<Code> {
         &args.delivery,
         &args.load,
         &args.output,
+        &target,
         Some(total),
         "deskhook send",
     );
