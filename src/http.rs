@@ -41,7 +41,8 @@ pub fn parse_target(raw: &str) -> Result<Url> {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub event: &'static Event,
-    pub url: String,
+    /// Parsed once, when built: the client takes it as is, with no re-parse per request.
+    pub url: Url,
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
     pub request_id: Option<String>,
@@ -59,7 +60,7 @@ impl Prepared {
 
     /// The URL as it may be shown: user info (`user:pass@`) is redacted.
     pub fn shown_url(&self) -> String {
-        redact_url(&self.url)
+        redact_url(self.url.as_str())
     }
 }
 
@@ -124,11 +125,11 @@ pub fn prepare(
 }
 
 /// `<base>/webhooks/v1/messages`, keeping the base's query.
-pub fn cec_url(base: &Url) -> String {
+pub fn cec_url(base: &Url) -> Url {
     let mut u = base.clone();
     let path = format!("{}/webhooks/v1/messages", base.path().trim_end_matches('/'));
     u.set_path(&path);
-    u.to_string()
+    u
 }
 
 /// The configured URL with the platform's parameters, in the documented order.
@@ -138,7 +139,7 @@ pub fn tencent_url(
     id: &Identity,
     request_id: &str,
     request_time: u64,
-) -> String {
+) -> Url {
     let sign_value = id.token.as_ref().map(|t| sign(t, request_time));
     let time_value = id.token.as_ref().map(|_| request_time.to_string());
     let mut params: Vec<(&str, &str)> = vec![
@@ -162,37 +163,39 @@ pub fn tencent_url(
     append_query(base, &params)
 }
 
-/// `base` with `params` form-encoded after any query it has, built as a string in one pass
-/// (this runs for every callback: no re-parse).
-fn append_query(base: &Url, params: &[(&str, &str)]) -> String {
-    let raw = base.as_str();
-    let (head, fragment) = match raw.split_once('#') {
-        Some((h, f)) => (h, Some(f)),
-        None => (raw, None),
-    };
-    let mut out = String::with_capacity(raw.len() + 320);
-    out.push_str(head);
-    let mut first = match base.query() {
-        None => {
-            out.push('?');
-            true
-        }
-        Some(q) => q.is_empty(),
-    };
-    for (k, v) in params {
-        if !first {
-            out.push('&');
-        }
-        first = false;
-        out.extend(url::form_urlencoded::byte_serialize(k.as_bytes()));
-        out.push('=');
-        out.extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
+/// `base` with `params` form-encoded after any query it has. The target was parsed once;
+/// only the new query is checked here (this runs for every callback).
+pub fn append_query(base: &Url, params: &[(&str, &str)]) -> Url {
+    let mut query = String::with_capacity(320);
+    if let Some(own) = base.query().filter(|q| !q.is_empty()) {
+        query.push_str(own);
+        query.push('&');
     }
-    if let Some(f) = fragment {
-        out.push('#');
-        out.push_str(f);
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            query.push('&');
+        }
+        query.extend(url::form_urlencoded::byte_serialize(k.as_bytes()));
+        query.push('=');
+        query.extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
     }
-    out
+    let mut u = base.clone();
+    u.set_query(Some(&query));
+    u
+}
+
+/// `url` with a raw, already encoded query appended after its own, untouched (relaying and
+/// `replay --as-is` must not re-encode what was captured).
+pub fn with_raw_query(url: &Url, raw: &str) -> Url {
+    let mut u = url.clone();
+    if raw.is_empty() {
+        return u;
+    }
+    match url.query().filter(|own| !own.is_empty()) {
+        Some(own) => u.set_query(Some(&format!("{own}&{raw}"))),
+        None => u.set_query(Some(raw)),
+    }
+    u
 }
 
 /// How answers are judged and failures re-delivered.
@@ -321,7 +324,7 @@ struct Attempt {
 }
 
 async fn attempt(client: &reqwest::Client, policy: &Policy, p: &Prepared) -> Attempt {
-    let mut req = client.post(&p.url).body(p.body.clone());
+    let mut req = client.post(p.url.clone()).body(p.body.clone());
     for (k, v) in &p.headers {
         req = req.header(k, v);
     }
@@ -456,12 +459,13 @@ mod tests {
         let base = Url::parse("https://www.example.com/cb?tenant=a").unwrap();
         let url = tencent_url(&base, ev, &identity(Some("xxxxyyyy")), "rid-1", 1669872112);
         assert_eq!(
-            url,
+            url.as_str(),
             "https://www.example.com/cb?tenant=a&SdkAppid=888888&CallbackCommand=Desk.SessionEventNotify&contenttype=json\
              &ClientIP=127.0.0.1&OptPlatform=RESTAPI&RequestID=rid-1\
              &Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112"
         );
         let unsigned = tencent_url(&base, ev, &identity(None), "rid-1", 1);
+        let unsigned = unsigned.as_str();
         assert!(!unsigned.contains("Sign=") && !unsigned.contains("RequestTime="));
     }
 
@@ -474,17 +478,20 @@ mod tests {
             "x=1".parse().unwrap(),
         ];
         let url = tencent_url(&Url::parse("http://h/").unwrap(), ev, &id, "r", 1);
-        assert!(url.contains("OptPlatform=Android&RequestID=r&x=1"), "{url}");
+        assert!(
+            url.as_str().contains("OptPlatform=Android&RequestID=r&x=1"),
+            "{url}"
+        );
     }
 
     #[test]
     fn cec_path_and_bearer_redaction() {
         assert_eq!(
-            cec_url(&Url::parse("https://h.example/base/").unwrap()),
+            cec_url(&Url::parse("https://h.example/base/").unwrap()).as_str(),
             "https://h.example/base/webhooks/v1/messages"
         );
         assert_eq!(
-            cec_url(&Url::parse("http://h:8080").unwrap()),
+            cec_url(&Url::parse("http://h:8080").unwrap()).as_str(),
             "http://h:8080/webhooks/v1/messages"
         );
         assert_eq!(
@@ -492,5 +499,14 @@ mod tests {
             "Bearer (redacted)"
         );
         assert_eq!(redact_url("http://u:pw@h/x"), "http://u:redacted@h/x");
+        let base = Url::parse("http://h/cb?own=1#frag").unwrap();
+        assert_eq!(
+            with_raw_query(&base, "a=%20b").as_str(),
+            "http://h/cb?own=1&a=%20b#frag"
+        );
+        assert_eq!(
+            with_raw_query(&Url::parse("http://h/").unwrap(), "").as_str(),
+            "http://h/"
+        );
     }
 }

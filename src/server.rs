@@ -12,7 +12,7 @@ use crate::capture::{CaptureSink, Record};
 use crate::catalogue::{catalogue, Event, Side};
 use crate::cli::Expect;
 use crate::envelope::{check_answer, check_document, describe, Violation};
-use crate::http::{cec_url, describe_transport, redact_header};
+use crate::http::{cec_url, describe_transport, redact_header, with_raw_query};
 use crate::session::now_ms;
 use crate::sign::{verify, Secret};
 use anyhow::{Context, Result};
@@ -671,18 +671,12 @@ async fn forward(
     problems: Vec<Violation>,
     verdict: &'static str,
 ) -> Reply {
-    let mut url = if cec {
-        Url::parse(&cec_url(&fwd.base)).unwrap_or_else(|_| fwd.base.clone())
+    let base = if cec {
+        cec_url(&fwd.base)
     } else {
         fwd.base.clone()
     };
-    if let Some(q) = parts.uri.query() {
-        let joined = match url.query() {
-            Some(own) if !own.is_empty() => format!("{own}&{q}"),
-            _ => q.to_owned(),
-        };
-        url.set_query(Some(&joined));
-    }
+    let url = with_raw_query(&base, parts.uri.query().unwrap_or_default());
     let mut req = fwd.client.post(url).body(bytes.to_vec());
     for name in [hyper::header::CONTENT_TYPE, hyper::header::AUTHORIZATION] {
         if let Some(v) = parts.headers.get(&name) {

@@ -12,7 +12,7 @@ use crate::catalogue::{catalogue, Event};
 use crate::cli::ReplayArgs;
 use crate::engine;
 use crate::exit::{usage, Code};
-use crate::http::{cec_url, parse_target, Prepared};
+use crate::http::{append_query, cec_url, parse_target, with_raw_query, Prepared};
 use crate::output::note;
 use crate::session::Clock;
 use crate::sign::{sign, Secret};
@@ -232,9 +232,9 @@ impl Replayer {
             if let Some(t) = &self.token {
                 headers.push(("Authorization".to_owned(), format!("Bearer {}", t.expose())));
             }
-            with_query(&Url::parse(&cec_url(&self.target))?, &record.query)
+            with_raw_query(&cec_url(&self.target), &record.query)
         } else if self.as_is {
-            with_query(&self.target, &record.query)
+            with_raw_query(&self.target, &record.query)
         } else {
             self.resigned(&pairs)
         };
@@ -258,38 +258,23 @@ impl Replayer {
     }
 
     /// The captured parameters without the stale signature, plus a fresh one.
-    fn resigned(&self, pairs: &[(String, String)]) -> String {
-        let mut u = self.target.clone();
-        {
-            let mut q = u.query_pairs_mut();
-            for (k, v) in pairs
-                .iter()
-                .filter(|(k, _)| k != "Sign" && k != "RequestTime")
-            {
-                q.append_pair(k, v);
-            }
-            if let Some(t) = &self.token {
-                let now = self.clock.now_ms() / 1000;
-                q.append_pair("Sign", &sign(t, now));
-                q.append_pair("RequestTime", &now.to_string());
-            }
+    fn resigned(&self, pairs: &[(String, String)]) -> Url {
+        let mut params: Vec<(&str, &str)> = pairs
+            .iter()
+            .filter(|(k, _)| k != "Sign" && k != "RequestTime")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let now = self.clock.now_ms() / 1000;
+        let (sign_value, time_value) = match &self.token {
+            Some(t) => (sign(t, now), now.to_string()),
+            None => (String::new(), String::new()),
+        };
+        if self.token.is_some() {
+            params.push(("Sign", &sign_value));
+            params.push(("RequestTime", &time_value));
         }
-        u.to_string()
+        append_query(&self.target, &params)
     }
-}
-
-/// `url` with a raw query appended after its own, untouched.
-fn with_query(url: &Url, raw: &str) -> String {
-    if raw.is_empty() {
-        return url.to_string();
-    }
-    let mut u = url.clone();
-    let joined = match u.query() {
-        Some(own) if !own.is_empty() => format!("{own}&{raw}"),
-        _ => raw.to_owned(),
-    };
-    u.set_query(Some(&joined));
-    u.to_string()
 }
 
 #[cfg(test)]
@@ -325,7 +310,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!(
-            p.url,
+            p.url.as_str(),
             "http://backend.test/cb?tenant=1&SdkAppid=1&CallbackCommand=Desk.SessionEventNotify&RequestID=r-1\
              &Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112"
         );
@@ -346,7 +331,7 @@ mod tests {
                 record: rec,
             })
             .unwrap();
-        assert!(p.url.ends_with("?tenant=1&SdkAppid=1&CallbackCommand=Desk.SessionEventNotify&RequestID=r-1&Sign=old&RequestTime=1"));
+        assert!(p.url.as_str().ends_with("?tenant=1&SdkAppid=1&CallbackCommand=Desk.SessionEventNotify&RequestID=r-1&Sign=old&RequestTime=1"));
     }
 
     #[test]
