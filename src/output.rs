@@ -27,6 +27,24 @@ pub fn init_color(choice: ColorChoice) {
     colored::control::set_override(on);
 }
 
+/// Violations under a human line: `    /ErrorCode: expected an integer, got a string "0"`.
+pub fn write_violations<'a>(
+    out: &mut impl Write,
+    violations: impl IntoIterator<Item = &'a crate::envelope::Violation>,
+) -> io::Result<()> {
+    for v in violations {
+        let path = format!("{}:", v.path);
+        writeln!(
+            out,
+            "    {} expected {}, got {}",
+            path.yellow(),
+            v.expected,
+            v.got
+        )?;
+    }
+    Ok(())
+}
+
 /// A diagnostic on stderr.
 pub fn note(msg: impl AsRef<str>) {
     let _ = writeln!(io::stderr(), "{} {}", "note:".cyan(), msg.as_ref());
@@ -258,15 +276,7 @@ impl Reporter {
             }
             (None, None) => writeln!(out, "{mark} {}", p.event.id.bold())?,
         }
-        for v in &o.violations {
-            writeln!(
-                out,
-                "    {} expected {}, got {}",
-                format!("{}:", v.path).yellow(),
-                v.expected,
-                v.got
-            )?;
-        }
+        write_violations(out, &o.violations)?;
         if self.verbose {
             writeln!(out, "    {} {}", "→ POST".dimmed(), p.shown_url())?;
             let body: Value = serde_json::from_slice(&p.body).unwrap_or(Value::Null);

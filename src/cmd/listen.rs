@@ -9,7 +9,7 @@ use crate::capture::{CaptureSink, Record};
 use crate::cli::{Format, ListenArgs};
 use crate::exit::{usage, Code};
 use crate::http::{self, parse_target, Policy};
-use crate::output::{note, Out};
+use crate::output::{note, write_violations, Out};
 use crate::server::{self, Answers, Forward, OnExchange, Respond};
 use anyhow::Result;
 use colored::Colorize;
@@ -300,15 +300,7 @@ fn write_exchange(
         r.status,
         format!("{:.1} ms", r.latency_ms).dimmed(),
     )?;
-    for v in r.problems.iter().chain(&r.answer_problems) {
-        writeln!(
-            out,
-            "    {} expected {}, got {}",
-            format!("{}:", v.path).yellow(),
-            v.expected,
-            v.got
-        )?;
-    }
+    write_violations(out, r.problems.iter().chain(&r.answer_problems))?;
     if verbose {
         let body = r
             .body_json()

@@ -4,6 +4,7 @@ use crate::catalogue::{catalogue, Side};
 use crate::cli::{Format, ValidateArgs};
 use crate::envelope::check_document;
 use crate::exit::Code;
+use crate::output::write_violations;
 use anyhow::Result;
 use colored::Colorize;
 use std::io::Write;
@@ -40,15 +41,7 @@ pub fn run(args: ValidateArgs) -> Result<Code> {
                 event.id,
                 side.as_str()
             )?;
-            for v in &violations {
-                writeln!(
-                    out,
-                    "    {} expected {}, got {}",
-                    format!("{}:", v.path).yellow(),
-                    v.expected,
-                    v.got
-                )?;
-            }
+            write_violations(&mut out, &violations)?;
         }
     } else {
         let rec = serde_json::json!({
