@@ -323,14 +323,11 @@ async fn run_session(ctx: &FlowCtx, run: u64, mut driver: Driver<'_>) -> Result<
                 (o.verdict() == Verdict::Ok).then_some(o.answer).flatten()
             }
         };
-        let success = answer.as_ref().is_some_and(|a| is_success(step.event, a));
-        if success {
-            learn(
-                step.event,
-                answer.as_ref().expect("success implies an answer"),
-                &mut session,
-            );
+        let accepted = answer.filter(|a| is_success(step.event, a));
+        if let Some(a) = &accepted {
+            learn(step.event, a, &mut session);
         }
+        let success = accepted.is_some();
         pc = match (success, step.on_fail, step.next) {
             (false, Some(branch), _) => branch,
             (_, _, Next::End) => break,
