@@ -354,7 +354,7 @@ pub struct LoadArgs {
     pub concurrency: u64,
 
     /// At most R requests per second.
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", value_parser = parse_rate)]
     pub rate: Option<f64>,
 }
 
@@ -638,6 +638,16 @@ pub struct CompletionsArgs {
     /// The shell to write a completion script for.
     #[arg(value_enum, value_name = "SHELL")]
     pub shell: clap_complete::Shell,
+}
+
+/// A positive, finite number of requests per second.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!(
+            "expected a positive number of requests per second (for example 50 or 0.5), got {s:?}"
+        )),
+    }
 }
 
 /// Parse `2s`, `500ms`, `1m30s`, or a plain number of seconds (`1.5`).
