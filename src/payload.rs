@@ -86,7 +86,7 @@ pub fn set(root: &mut Value, path: &str, value: Value) -> Result<()> {
         other => bail!(
             "{} is {}, not an object or array",
             display(&here),
-            kind(other)
+            crate::envelope::json_kind(other)
         ),
     }
 }
@@ -118,7 +118,7 @@ pub fn unset(root: &mut Value, path: &str) -> Result<()> {
         other => bail!(
             "{} is {}, not an object or array",
             display(&here),
-            kind(other)
+            crate::envelope::json_kind(other)
         ),
     }
 }
@@ -145,7 +145,7 @@ fn step_mut<'a>(cur: &'a mut Value, seg: &str, here: &str, create: bool) -> Resu
         other => bail!(
             "{} is {}, not an object or array",
             display(here),
-            kind(other)
+            crate::envelope::json_kind(other)
         ),
     }
 }
@@ -173,10 +173,6 @@ fn display(path: &str) -> String {
     } else {
         path.to_owned()
     }
-}
-
-fn kind(v: &Value) -> &'static str {
-    crate::envelope::json_kind(v)
 }
 
 /// `(did you mean "AgentId"?)` for a key that differs only in case or by a typo.

@@ -7,7 +7,7 @@
 //! of later human-stage events; variables returned in an `InterfaceInvocation` `Body` join the
 //! session and the next `InterfaceInvocation` `Body`; a FAIL answer takes `on_fail`.
 
-use super::send::{edits_of, options_of, prepare_for, repeat_of, target_of, DEFAULT_LISTEN_URL};
+use super::send::{options_of, prepare_for, repeat_of, target_of, DEFAULT_LISTEN_URL};
 use crate::catalogue::{catalogue, Event};
 use crate::cli::{Expect, FlowArgs, FlowsArgs};
 use crate::engine::{self, Lane};
@@ -206,7 +206,6 @@ pub fn list(args: FlowsArgs) -> Result<Code> {
 struct FlowCtx {
     scenario: Scenario,
     identity: Identity,
-    edits: Edits,
     clock: Clock,
     seed: Option<u64>,
     target: Url,
@@ -215,7 +214,6 @@ struct FlowCtx {
 pub fn run(args: FlowArgs) -> Result<Code> {
     let scenario = Scenario::load(&args.scenario)?;
     let (seed, clock) = repeat_of(&args.repeat);
-    let (edits, _) = edits_of(&crate::cli::EditArgs::default())?;
     let target = match &args.to {
         Some(u) => parse_target(u)?,
         None => Url::parse(DEFAULT_LISTEN_URL).expect("constant URL"),
@@ -223,7 +221,6 @@ pub fn run(args: FlowArgs) -> Result<Code> {
     let ctx = FlowCtx {
         scenario,
         identity: Identity::from(&args.identity),
-        edits,
         clock,
         seed,
         target,
@@ -354,17 +351,16 @@ fn build_step(ctx: &FlowCtx, step: &Step, session: &mut Session) -> Result<Prepa
             next = session.resolve("agent_id")?;
         }
     }
-    let mut set = Vec::with_capacity(step.set.len() + ctx.edits.set.len());
+    let mut set = Vec::with_capacity(step.set.len());
     for (path, value) in &step.set {
         set.push(crate::cli::Override {
             path: path.clone(),
             value: session.fill(value)?,
         });
     }
-    set.extend(ctx.edits.set.iter().cloned());
     let edits = Edits {
         set,
-        unset: step.unset.iter().chain(&ctx.edits.unset).cloned().collect(),
+        unset: step.unset.clone(),
     };
     let body = payload::build(step.event, session, &edits)?;
     Ok(prepare_for(
