@@ -126,3 +126,17 @@ fn a_rate_that_is_not_a_positive_number_is_a_usage_error() {
             .stderr(predicates::str::contains("--rate"));
     }
 }
+
+#[test]
+fn junit_is_refused_where_there_are_no_results() {
+    deskhook()
+        .args(["listen", "--port", "0", "--format", "junit"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--format human or json"));
+    deskhook()
+        .args(["send", "SessionBegin", "--dry-run", "--format", "junit"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--format human or json"));
+}

@@ -21,6 +21,9 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 pub fn run(args: ListenArgs) -> Result<Code> {
+    if args.output.format == Format::Junit {
+        return Err(usage("listen shows exchanges as they arrive: use --format human or json (JUnit reports are for send, flow and replay)"));
+    }
     let answers = answers_of(&args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
