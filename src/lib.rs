@@ -4,7 +4,7 @@
 //! `run` is the whole program behind the command line; `main.rs` only parses and exits.
 //! Modules, one concern each: `catalogue` (events as data), `session` (realistic values),
 //! `payload` (bodies and edits), `sign` (Tencent signatures), `http` (requests and delivery),
-//! `envelope` (judging answers), `engine` (load), `server` (the receiver), `capture`,
+//! `envelope` (judging answers), `engine` (load), `server` (the receiver), `json_errors` (its answer to unparsable requests), `capture`,
 //! `output`, `exit`; one file per subcommand under `cmd/`.
 
 pub mod assets;
@@ -16,6 +16,7 @@ pub mod engine;
 pub mod envelope;
 pub mod exit;
 pub mod http;
+pub mod json_errors;
 pub mod output;
 pub mod payload;
 pub mod server;
