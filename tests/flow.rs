@@ -10,8 +10,9 @@ mod support;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
-use support::{closed_port, deskhook, docs_check, documented_success, Recorded, TestServer};
+use support::{
+    assert_code, closed_port, docs_check, documented_success, run, Recorded, Run, TestServer,
+};
 
 /// The eight built-in scenarios, names fixed by CLI.md.
 const SCENARIOS: [&str; 8] = [
@@ -29,42 +30,6 @@ const SCENARIOS: [&str; 8] = [
 // Running the binary
 // ---------------------------------------------------------------------------------------------
 
-/// What one run of the binary left behind.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Both streams, for assertion messages.
-    fn dump(&self) -> String {
-        format!("stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr)
-    }
-
-    /// Every stdout line parsed as JSON (for `--format json`).
-    fn json_lines(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:?}")))
-            .collect()
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    let out = deskhook()
-        .args(args)
-        .timeout(Duration::from_secs(180))
-        .output()
-        .expect("deskhook runs");
-    Run {
-        code: out.status.code().expect("deskhook exits with a code"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 /// `deskhook flow <scenario> <args> --to <server>`.
 fn flow_to(server: &TestServer, scenario: &str, args: &[&str]) -> Run {
     let url = server.url();
@@ -72,11 +37,6 @@ fn flow_to(server: &TestServer, scenario: &str, args: &[&str]) -> Run {
     all.extend_from_slice(args);
     all.extend_from_slice(&["--to", &url]);
     run(&all)
-}
-
-#[track_caller]
-fn assert_code(r: &Run, code: i32) {
-    assert_eq!(r.code, code, "expected exit {code}\n{}", r.dump());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ use std::process::{Command, Stdio};
 use std::sync::{mpsc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
-use support::{closed_port, deskhook, docs_check, now_ms, sha256_hex, Recorded, TestServer};
+use support::{
+    assert_code, closed_port, docs_check, now_ms, run, sha256_hex, Recorded, Run, TestServer,
+};
 
 /// Safety net for the ready line and for `listen` to exit.
 const PROCESS_SAFETY: Duration = Duration::from_secs(60);
@@ -26,42 +28,12 @@ const T2: &str = "T2";
 // Running the binary
 // ---------------------------------------------------------------------------------------------
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn dump(&self) -> String {
-        format!("stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr)
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    let out = deskhook()
-        .args(args)
-        .timeout(Duration::from_secs(180))
-        .output()
-        .expect("deskhook runs");
-    Run {
-        code: out.status.code().expect("deskhook exits with a code"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 /// `deskhook replay <capture> --to <url> <args>`.
 fn replay(capture: &Path, to: &str, args: &[&str]) -> Run {
     let cap = capture.to_str().expect("a UTF-8 path");
     let mut all = vec!["replay", cap, "--to", to];
     all.extend_from_slice(args);
     run(&all)
-}
-
-#[track_caller]
-fn assert_code(r: &Run, code: i32) {
-    assert_eq!(r.code, code, "expected exit {code}\n{}", r.dump());
 }
 
 // ---------------------------------------------------------------------------------------------

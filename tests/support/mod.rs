@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests (`mod support;` in each test file).
 //!
-//! - [`deskhook`]: the binary under test, with a clean environment.
+//! - [`deskhook`]: the binary under test, with a clean environment; [`run`] runs it to the
+//!   end and keeps exit code and output ([`Run`], [`assert_code`]).
 //! - [`TestServer`]: a tiny recording HTTP/1 server on `127.0.0.1:0`, answering with a closure.
 //! - [`closed_port`]: a loopback URL where nothing listens.
 //! - [`documented_success`]: the success envelope the documentation tells a backend to return.
@@ -637,4 +638,47 @@ pub fn looks_like_email(s: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// What one run of the binary left behind.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Both streams, for assertion messages.
+    pub fn dump(&self) -> String {
+        format!("stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr)
+    }
+
+    /// Every stdout line parsed as JSON (for `--format json`).
+    pub fn json_lines(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:?}")))
+            .collect()
+    }
+}
+
+/// Run the binary with `args` to the end (a generous safety time-out, not an assertion).
+pub fn run(args: &[&str]) -> Run {
+    let out = deskhook()
+        .args(args)
+        .timeout(Duration::from_secs(180))
+        .output()
+        .expect("deskhook runs");
+    Run {
+        code: out.status.code().expect("deskhook exits with a code"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The exit code, with both streams in the failure message.
+#[track_caller]
+pub fn assert_code(r: &Run, code: i32) {
+    assert_eq!(r.code, code, "expected exit {code}\n{}", r.dump());
 }
