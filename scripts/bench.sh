@@ -377,6 +377,7 @@ EOF
 # run_timed NAME CMD...: CMD under timeout and /usr/bin/time -v, stdout to $W/NAME.out,
 # stderr to $W/NAME.err; sets RC, WALL_S (wall seconds around the process), CPU_S (user+sys),
 # RSS_KB, NG_CPU_S (CPU nginx used meanwhile), BUSY_T (machine busy ticks meanwhile).
+# RUN_TIMEOUT=S run_timed ... allows a longer step than STEP_TIMEOUT (the 1M-line replay).
 run_timed() {
     local name=$1 t0 t1 ng0=0 ng1=0 b0 b1
     shift
@@ -384,7 +385,7 @@ run_timed() {
     b0=$(machine_busy)
     clock
     t0=$T_NOW
-    timeout -k 5 "$STEP_TIMEOUT" "$TIME_BIN" -v -o "$W/$name.time" "$@" >"$W/$name.out" 2>"$W/$name.err" &
+    timeout -k 5 "${RUN_TIMEOUT:-$STEP_TIMEOUT}" "$TIME_BIN" -v -o "$W/$name.time" "$@" >"$W/$name.out" 2>"$W/$name.err" &
     CHILD_PID=$!
     set +e
     wait "$CHILD_PID"
@@ -704,27 +705,12 @@ PY
 put replay.file_mb "$(awk -v b="$(stat -c %s "$CAP")" 'BEGIN {printf "%.0f", b / 1048576}')"
 
 replay_once() { # RUN
-    local r=$1 t0 t1 b0 b1 ng0 ng1
-    ng0=$(tree_cpu "$NGINX_PID")
-    b0=$(machine_busy)
-    clock
-    t0=$T_NOW
+    local r=$1
     # stdout to a file (about 0.5 kB per request), not a pipe: the trap can then stop it by pid
-    timeout -k 5 1800 "$TIME_BIN" -v -o "$W/replay$r.time" "$DH" replay "$CAP" --to "$NGINX_URL" \
-        --token "$TOKEN" --concurrency "$C" --format json >"$W/replay$r.out" 2>"$W/replay$r.err" &
-    CHILD_PID=$!
-    set +e
-    wait "$CHILD_PID"
-    RC=$?
-    set -e
-    CHILD_PID=""
-    clock
-    t1=$T_NOW
-    b1=$(machine_busy)
-    ng1=$(tree_cpu "$NGINX_PID")
-    WALL_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e6}')
-    read_time "$W/replay$r.time"
-    put other.replay "$(other_pct "$((b1 - b0))" "$(sum "$CPU_S" "$(awk -v a="$ng0" -v b="$ng1" 'BEGIN {print b - a}')")" "$WALL_S")"
+    RUN_TIMEOUT=1800 run_timed "replay$r" "$DH" replay "$CAP" --to "$NGINX_URL" \
+        --token "$TOKEN" --concurrency "$C" --format json
+    WALL_S=$(awk -v w="$WALL_S" 'BEGIN {printf "%.3f", w}')
+    put other.replay "$(other_pct "$BUSY_T" "$(sum "$CPU_S" "$NG_CPU_S")" "$WALL_S")"
     ((RC == 0)) || die "deskhook replay exited with $RC: $(tail -n 5 "$W/replay$r.err")"
     send_summary "$W/replay$r.out" "$REPLAY_LINES" >/dev/null || die "replay did not get $REPLAY_LINES OK answers"
     rm -f "$W/replay$r.out"
