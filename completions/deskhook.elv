@@ -146,15 +146,17 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'deskhook;flows'= {
+            cand --format 'Output format on stdout'
             cand --color 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never'
-            cand --json 'JSON Lines with name, description and steps'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand --json 'The same as --format json'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'deskhook;events'= {
+            cand --format 'Output format on stdout'
             cand --provider 'Only this provider''s events'
             cand --color 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never'
-            cand --json 'JSON Lines with id, provider, command and description'
+            cand --json 'The same as --format json'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -176,8 +178,9 @@ set edit:completion:arg-completer[deskhook] = {|@words|
         &'deskhook;sign'= {
             cand --token 'The callback token configured in the console'
             cand --time 'RequestTime in Unix seconds (default: now)'
+            cand --format 'Output format on stdout'
             cand --color 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never'
-            cand --json 'Print {"RequestTime":…,"Sign":…} instead of shell-style lines'
+            cand --json 'The same as --format json'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -24,7 +24,7 @@ function __fish_deskhook_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c deskhook -n "__fish_deskhook_needs_command" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t''
+complete -c deskhook -n "__fish_deskhook_needs_command" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -67,7 +67,7 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l now -d 'Take 
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l format -d 'Output format on stdout' -r -f -a "human\t'One line per request on stdout'
 json\t'JSON Lines, one object per request, then a summary object'
 junit\t'A JUnit XML report, one test case per request'"
-complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t''
+complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -s a -l all -d 'Send every event in the catalogue'
@@ -89,10 +89,9 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l forward-to 
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l timeout -d 'Timeout for --forward-to' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l max-body -d 'Largest accepted body; larger ones get 413' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l max-requests -d 'Stop after N callbacks (for scripts and tests)' -r
-complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l format -d 'Output format on stdout' -r -f -a "human\t'One line per request on stdout'
-json\t'JSON Lines, one object per request, then a summary object'
-junit\t'A JUnit XML report, one test case per request'"
-complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t''
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l format -d 'Output format on stdout' -r -f -a "human\t'Lines for people'
+json\t'JSON Lines'"
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -s v -l verbose -d 'Show request and answer bodies (human format)'
@@ -115,7 +114,7 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l now -d 'Tak
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l format -d 'Output format on stdout' -r -f -a "human\t'One line per request on stdout'
 json\t'JSON Lines, one object per request, then a summary object'
 junit\t'A JUnit XML report, one test case per request'"
-complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t''
+complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l as-is -d 'Send the captured query untouched (stale Sign/RequestTime included)'
@@ -143,34 +142,37 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l now -d 'Take 
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l format -d 'Output format on stdout' -r -f -a "human\t'One line per request on stdout'
 json\t'JSON Lines, one object per request, then a summary object'
 junit\t'A JUnit XML report, one test case per request'"
-complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t''
+complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l dry-run -d 'Print each request that would be sent, answered by the built-in receiver\'s logic; send nothing'
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -s v -l verbose -d 'Show request and answer bodies (human format)'
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c deskhook -n "__fish_deskhook_using_subcommand flows" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t''
+complete -c deskhook -n "__fish_deskhook_using_subcommand flows" -l format -d 'Output format on stdout' -r -f -a "human\t'Lines for people'
+json\t'JSON Lines'"
+complete -c deskhook -n "__fish_deskhook_using_subcommand flows" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
-complete -c deskhook -n "__fish_deskhook_using_subcommand flows" -l json -d 'JSON Lines with name, description and steps'
-complete -c deskhook -n "__fish_deskhook_using_subcommand flows" -s h -l help -d 'Print help'
+complete -c deskhook -n "__fish_deskhook_using_subcommand flows" -l json -d 'The same as --format json'
+complete -c deskhook -n "__fish_deskhook_using_subcommand flows" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c deskhook -n "__fish_deskhook_using_subcommand events" -l format -d 'Output format on stdout' -r -f -a "human\t'Lines for people'
+json\t'JSON Lines'"
 complete -c deskhook -n "__fish_deskhook_using_subcommand events" -l provider -d 'Only this provider\'s events' -r -f -a "tencent\t'Tencent Cloud Contact Center (Desk) callbacks'
 huawei\t'Huawei Cloud CEC message push'"
-complete -c deskhook -n "__fish_deskhook_using_subcommand events" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t''
+complete -c deskhook -n "__fish_deskhook_using_subcommand events" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
-complete -c deskhook -n "__fish_deskhook_using_subcommand events" -l json -d 'JSON Lines with id, provider, command and description'
+complete -c deskhook -n "__fish_deskhook_using_subcommand events" -l json -d 'The same as --format json'
 complete -c deskhook -n "__fish_deskhook_using_subcommand events" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c deskhook -n "__fish_deskhook_using_subcommand validate" -l format -d 'Output format' -r -f -a "human\t'One line per request on stdout'
-json\t'JSON Lines, one object per request, then a summary object'
-junit\t'A JUnit XML report, one test case per request'"
-complete -c deskhook -n "__fish_deskhook_using_subcommand validate" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t''
+complete -c deskhook -n "__fish_deskhook_using_subcommand validate" -l format -d 'Output format' -r -f -a "human\t'Lines for people'
+json\t'JSON Lines'"
+complete -c deskhook -n "__fish_deskhook_using_subcommand validate" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand validate" -l request -d 'The callback body the platform sends'
 complete -c deskhook -n "__fish_deskhook_using_subcommand validate" -l response -d 'The answer the backend returns'
 complete -c deskhook -n "__fish_deskhook_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c deskhook -n "__fish_deskhook_using_subcommand schema" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t''
+complete -c deskhook -n "__fish_deskhook_using_subcommand schema" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand schema" -l request -d 'The callback body the platform sends'
@@ -178,20 +180,22 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand schema" -l response -d
 complete -c deskhook -n "__fish_deskhook_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c deskhook -n "__fish_deskhook_using_subcommand sign" -l token -d 'The callback token configured in the console' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand sign" -l time -d 'RequestTime in Unix seconds (default: now)' -r
-complete -c deskhook -n "__fish_deskhook_using_subcommand sign" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t''
+complete -c deskhook -n "__fish_deskhook_using_subcommand sign" -l format -d 'Output format on stdout' -r -f -a "human\t'Lines for people'
+json\t'JSON Lines'"
+complete -c deskhook -n "__fish_deskhook_using_subcommand sign" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
-complete -c deskhook -n "__fish_deskhook_using_subcommand sign" -l json -d 'Print {"RequestTime":…,"Sign":…} instead of shell-style lines'
+complete -c deskhook -n "__fish_deskhook_using_subcommand sign" -l json -d 'The same as --format json'
 complete -c deskhook -n "__fish_deskhook_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c deskhook -n "__fish_deskhook_using_subcommand verify" -l token -d 'The callback token configured in the console' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand verify" -l sdkappid -d 'Also check that `SdkAppid` is ID' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand verify" -l now -d 'Take SECS (Unix seconds) as the current time' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand verify" -l tolerance -d 'Accepted clock difference for `RequestTime`' -r
-complete -c deskhook -n "__fish_deskhook_using_subcommand verify" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t''
+complete -c deskhook -n "__fish_deskhook_using_subcommand verify" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c deskhook -n "__fish_deskhook_using_subcommand completions" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t''
+complete -c deskhook -n "__fish_deskhook_using_subcommand completions" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'

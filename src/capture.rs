@@ -1,91 +1,13 @@
-//! Capture files (`listen --save`): one JSON line per exchange, format in
-//! `fixtures/capture.schema.json`.
+//! Capture files (`listen --save`): one JSON line per [`Exchange`](crate::exchange::Exchange),
+//! format in `fixtures/capture.schema.json`.
 //!
 //! Lines are appended whole under one lock (never torn or interleaved), flushed every 50 ms
 //! and once more, with an fsync, at shutdown: everything received is on disk after Ctrl-C.
 
 use anyhow::{Context, Result};
-use base64::Engine as _;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-
-use crate::envelope::Violation;
-
-/// One exchange as captured. The body is kept exactly as received: `body` when it is UTF-8,
-/// else `body_base64`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Record {
-    /// Format version of this line.
-    pub v: u32,
-    /// Sequence number within this `listen` run.
-    pub seq: u64,
-    /// When the request arrived / was answered, Unix milliseconds.
-    pub received_at_ms: u64,
-    pub answered_at_ms: u64,
-    pub remote: String,
-    pub method: String,
-    pub path: String,
-    /// The raw query string, as received.
-    pub query: String,
-    /// Request headers; secret-bearing values are redacted.
-    pub headers: Vec<(String, String)>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body_base64: Option<String>,
-    /// The recognised event id, if any.
-    pub event: Option<String>,
-    /// The body's `SessionId`, when it has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    pub provider: Option<String>,
-    /// `accepted`, `invalid` (answered, but the body breaks its schema), `refused` (4xx),
-    /// `forward_failed` (the --forward-to backend did not answer).
-    pub verdict: String,
-    pub problems: Vec<Violation>,
-    /// The HTTP status and body deskhook (or the --forward-to backend) answered.
-    pub status: u16,
-    pub answer: String,
-    pub latency_ms: f64,
-    /// With --forward-to: problems found in the backend's answer.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub answer_problems: Vec<Violation>,
-}
-
-impl Record {
-    /// The body bytes exactly as received.
-    pub fn body_bytes(&self) -> Result<Vec<u8>> {
-        match (&self.body, &self.body_base64) {
-            (Some(text), _) => Ok(text.as_bytes().to_vec()),
-            (None, Some(b64)) => base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .context("body_base64 is not base64"),
-            (None, None) => Ok(Vec::new()),
-        }
-    }
-
-    /// Store `bytes` as `body` (UTF-8) or `body_base64`.
-    pub fn set_body(&mut self, bytes: &[u8]) {
-        match std::str::from_utf8(bytes) {
-            Ok(s) => self.body = Some(s.to_owned()),
-            Err(_) => {
-                self.body_base64 = Some(base64::engine::general_purpose::STANDARD.encode(bytes))
-            }
-        }
-    }
-
-    pub fn to_line(&self) -> String {
-        serde_json::to_string(self).expect("a record always serialises")
-    }
-
-    /// The parsed body, when it is JSON.
-    pub fn body_json(&self) -> Option<Value> {
-        serde_json::from_slice(&self.body_bytes().ok()?).ok()
-    }
-}
 
 /// An open capture file. Every line is appended whole under one lock, so lines from
 /// concurrent requests are never torn or interleaved; the buffer is flushed every 50 ms by
@@ -173,43 +95,26 @@ impl CaptureSink {
 mod tests {
     use super::*;
 
-    fn sample() -> Record {
-        let mut r = Record {
-            v: 1,
-            seq: 1,
-            received_at_ms: 1,
-            answered_at_ms: 2,
-            remote: "127.0.0.1:1".into(),
-            method: "POST".into(),
-            path: "/".into(),
-            query: "a=b".into(),
-            headers: vec![("authorization".into(), "Bearer (redacted)".into())],
-            body: None,
-            body_base64: None,
-            event: Some("cec.read".into()),
-            session_id: None,
-            provider: Some("huawei".into()),
-            verdict: "refused".into(),
-            problems: vec![Violation::new("request", "x", "y")],
-            status: 401,
-            answer: "{}".into(),
-            latency_ms: 0.5,
-            answer_problems: vec![],
-        };
-        r.set_body(b"\xff\xfe not utf-8");
-        r
+    #[test]
+    fn lines_are_appended_whole_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        std::fs::write(&path, "old\n").unwrap();
+        let sink = CaptureSink::open(&path).unwrap();
+        sink.write("{\"a\":1}");
+        sink.write("{\"b\":2}");
+        assert_eq!(sink.finish().unwrap(), 2);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "old\n{\"a\":1}\n{\"b\":2}\n"
+        );
     }
 
     #[test]
-    fn record_matches_the_documented_schema_and_round_trips() {
-        let schema: Value =
-            serde_json::from_str(crate::assets::get("capture.schema.json").unwrap()).unwrap();
-        let validator = jsonschema::validator_for(&schema).unwrap();
-        let line = sample().to_line();
-        let doc: Value = serde_json::from_str(&line).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
-        assert!(errors.is_empty(), "{errors:?}");
-        let back: Record = serde_json::from_str(&line).unwrap();
-        assert_eq!(back.body_bytes().unwrap(), b"\xff\xfe not utf-8");
+    fn a_write_error_is_reported_by_finish() {
+        let sink = CaptureSink::open(Path::new("/dev/full")).unwrap();
+        sink.write(&"x".repeat(300 * 1024));
+        let err = sink.finish().unwrap_err();
+        assert!(format!("{err:#}").contains("/dev/full"), "{err:#}");
     }
 }

@@ -3,18 +3,17 @@
 //! A run is split into *lanes*: one OS thread each, with its own single-threaded tokio
 //! runtime, its own HTTP client (so its own connection pool) and its share of the
 //! `--concurrency` workers. Workers pull the next item from a shared source (an atomic
-//! counter for `send`/`flow`, a bounded channel fed by the capture reader for `replay`),
-//! deliver it, and record each outcome straight into the shared sink (summary, output,
-//! progress). Nothing hops between threads per request except that one short lock, which is
-//! what the profile of the first design (a shared receiver and a collector task) asked for.
+//! counter for `send`/`flow`, a channel fed by the capture reader for `replay`), deliver it,
+//! and record each [`Delivery`] straight into the run's [`Sink`] under one short lock. Nothing
+//! else hops between threads per request.
 //!
-//! Memory stays bounded whatever the count (latencies are 4 bytes each); `--rate` is one
-//! shared schedule of send slots; Ctrl-C stops new work, lets in-flight callbacks finish
-//! and still prints the summary.
+//! `--rate` is one shared schedule of send slots; Ctrl-C stops new work and lets in-flight
+//! callbacks finish.
 
-use crate::cli::Expect;
-use crate::http::{self, deliver, Outcome, Policy, Prepared};
-use crate::output::{progress, Reporter, Summary};
+use crate::callback::Callback;
+use crate::envelope::Expect;
+use crate::term::note;
+use crate::transport::{self, deliver, Delivery, Policy};
 use anyhow::Result;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::future::Future;
@@ -22,19 +21,18 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Where a run's deliveries go (counted, shown, reported), one at a time.
+pub trait Sink: Send {
+    fn record(&mut self, delivery: &Delivery) -> std::io::Result<()>;
+}
+
 /// How a run goes: the delivery policy and the load shape.
 pub struct Options {
     pub policy: Policy,
     pub concurrency: u64,
     pub rate: Option<f64>,
-    /// How the results are shown.
-    pub reporter: Reporter,
     /// Whether the target is `https://` (else the client skips loading TLS roots).
     pub https: bool,
-    /// Known total of outcomes, for the progress bar.
-    pub total: Option<u64>,
-    pub progress: bool,
-    pub title: String,
 }
 
 /// `--rate`: a shared schedule of send slots, one every `interval` from the start.
@@ -45,86 +43,88 @@ struct Pacer {
 }
 
 impl Pacer {
+    fn new(rate: f64) -> Pacer {
+        Pacer {
+            start: Instant::now(),
+            interval_ns: (1e9 / rate) as u64,
+            next: AtomicU64::new(0),
+        }
+    }
+
     async fn wait(&self) {
         let slot = self.next.fetch_add(self.interval_ns, Ordering::Relaxed);
         tokio::time::sleep_until((self.start + Duration::from_nanos(slot)).into()).await;
     }
 }
 
-/// Where outcomes go: counted, shown, and ticked on the progress bar, under one lock.
-struct Sink {
-    inner: Mutex<(Reporter, Summary)>,
-    bar: indicatif::ProgressBar,
-    failure: Mutex<Option<anyhow::Error>>,
-}
-
 /// What every lane shares.
-struct Common {
+struct Common<S> {
     policy: Policy,
     https: bool,
     pacer: Option<Pacer>,
-    stop: AtomicBool,
-    sink: Sink,
+    /// Set to stop taking new work (shared with the Ctrl-C watcher).
+    stop: Arc<AtomicBool>,
+    sink: Mutex<S>,
+    failure: Mutex<Option<anyhow::Error>>,
+}
+
+impl<S> Common<S> {
+    /// Stop the run with an error (the first one wins).
+    fn fail(&self, e: anyhow::Error) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(e);
+    }
 }
 
 /// One lane's view of the run: its own client over the shared state.
-pub struct Lane {
+pub struct Lane<S> {
     client: reqwest::Client,
-    common: Arc<Common>,
+    common: Arc<Common<S>>,
 }
 
-impl Lane {
+impl<S: Sink> Lane<S> {
     pub fn policy(&self) -> &Policy {
         &self.common.policy
     }
 
     /// Deliver one callback (after its `--rate` slot), judged against the run's expectation.
-    pub async fn send(&self, p: Prepared) -> Outcome {
-        self.send_expecting(p, self.common.policy.expect).await
+    pub async fn send(&self, c: Callback) -> Delivery {
+        self.send_expecting(c, self.common.policy.expect).await
     }
 
     /// Deliver one callback whose answer is judged against `expect` (a flow step's own).
-    pub async fn send_expecting(&self, p: Prepared, expect: Expect) -> Outcome {
+    pub async fn send_expecting(&self, c: Callback, expect: Expect) -> Delivery {
         if let Some(pacer) = &self.common.pacer {
             pacer.wait().await;
         }
         if expect == self.common.policy.expect {
-            return deliver(&self.client, &self.common.policy, p).await;
+            return deliver(&self.client, &self.common.policy, c).await;
         }
         let policy = Policy {
             expect,
             ..self.common.policy.clone()
         };
-        deliver(&self.client, &policy, p).await
+        deliver(&self.client, &policy, c).await
     }
 
-    /// Record one outcome: summary, output line, progress.
-    pub fn emit(&self, o: &Outcome) {
-        let sink = &self.common.sink;
-        let mut guard = sink.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let (reporter, summary) = &mut *guard;
-        summary.add(o);
-        if let Err(e) = sink.bar.suspend(|| reporter.outcome(o)) {
-            drop(guard);
-            self.fail(e.into());
-            return;
+    /// Record one delivery in the run's sink.
+    pub fn emit(&self, d: &Delivery) {
+        let written = self
+            .common
+            .sink
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record(d);
+        if let Err(e) = written {
+            self.common.fail(e.into());
         }
-        sink.bar.inc(1);
     }
 
     pub fn stopped(&self) -> bool {
         self.common.stop.load(Ordering::Relaxed)
-    }
-
-    /// Stop the run with an error (the first one wins).
-    pub fn fail(&self, e: anyhow::Error) {
-        self.common.stop.store(true, Ordering::Relaxed);
-        self.common
-            .sink
-            .failure
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_or_insert(e);
     }
 }
 
@@ -134,29 +134,24 @@ fn lanes_for(concurrency: u64) -> usize {
     (cores as u64).min(concurrency).max(1) as usize
 }
 
-/// Run `work` on every item `next` yields, `concurrency` at a time across the lanes, and
-/// print the report. `next` is shared by every worker and returns `None` when the source is
-/// exhausted; `work` delivers one item and records its outcomes with [`Lane::emit`].
-pub fn run<T, N, NF, W, WF>(opts: Options, next: N, work: W) -> Result<Summary>
+/// Run `work` on every item `next` yields, `concurrency` at a time across the lanes, and give
+/// the sink back. `next` is shared by every worker and returns `None` when the source is
+/// exhausted; `work` delivers one item and records its deliveries with [`Lane::emit`]. The
+/// first error of `work` or of the sink stops the run and is returned.
+pub fn run<S, T, N, NF, W, WF>(opts: Options, sink: S, next: N, work: W) -> Result<S>
 where
+    S: Sink,
     N: Fn() -> NF + Sync,
     NF: Future<Output = Option<T>>,
-    W: Fn(T, Arc<Lane>) -> WF + Sync,
+    W: Fn(T, Arc<Lane<S>>) -> WF + Sync,
     WF: Future<Output = Result<()>>,
 {
     let lanes = lanes_for(opts.concurrency);
     let common = Arc::new(Common {
-        pacer: opts.rate.filter(|r| *r > 0.0).map(|r| Pacer {
-            start: Instant::now(),
-            interval_ns: (1e9 / r) as u64,
-            next: AtomicU64::new(0),
-        }),
-        stop: AtomicBool::new(false),
-        sink: Sink {
-            inner: Mutex::new((opts.reporter, Summary::default())),
-            bar: progress(opts.total, opts.progress),
-            failure: Mutex::new(None),
-        },
+        pacer: opts.rate.filter(|r| *r > 0.0).map(Pacer::new),
+        stop: Arc::new(AtomicBool::new(false)),
+        sink: Mutex::new(sink),
+        failure: Mutex::new(None),
         policy: opts.policy,
         https: opts.https,
     });
@@ -172,61 +167,44 @@ where
         for h in handles {
             match h.join() {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => fail(&common, e),
-                Err(_) => fail(&common, anyhow::anyhow!("a delivery thread panicked")),
+                Ok(Err(e)) => common.fail(e),
+                Err(_) => common.fail(anyhow::anyhow!("a delivery thread panicked")),
             }
         }
     });
     let common = Arc::try_unwrap(common).map_err(|_| anyhow::anyhow!("a lane outlived the run"))?;
-    common.sink.bar.finish_and_clear();
     if let Some(e) = common
-        .sink
         .failure
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
     {
         return Err(e);
     }
-    let (mut reporter, mut summary) = common
-        .sink
-        .inner
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
-    reporter.finish(&mut summary, &opts.title)?;
-    Ok(summary)
-}
-
-fn fail(common: &Common, e: anyhow::Error) {
-    common.stop.store(true, Ordering::Relaxed);
-    common
-        .sink
-        .failure
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get_or_insert(e);
+    Ok(common.sink.into_inner().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// One lane: a current-thread runtime polling its workers, all on this thread.
-fn lane_main<T, N, NF, W, WF>(
+fn lane_main<S, T, N, NF, W, WF>(
     k: usize,
     workers: u64,
-    common: Arc<Common>,
+    common: Arc<Common<S>>,
     next: &N,
     work: &W,
 ) -> Result<()>
 where
+    S: Sink,
     N: Fn() -> NF,
     NF: Future<Output = Option<T>>,
-    W: Fn(T, Arc<Lane>) -> WF,
+    W: Fn(T, Arc<Lane<S>>) -> WF,
     WF: Future<Output = Result<()>>,
 {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let client = http::client(&common.policy, workers as usize, common.https)?;
+    let client = transport::client(common.policy.timeout, workers as usize, common.https)?;
     let lane = Arc::new(Lane { client, common });
     rt.block_on(async {
-        let watcher = (k == 0).then(|| tokio::spawn(watch_ctrl_c(lane.common.clone())));
+        let watcher = (k == 0).then(|| tokio::spawn(watch_ctrl_c(lane.common.stop.clone())));
         let mut pool: FuturesUnordered<_> = (0..workers)
             .map(|_| {
                 let lane = lane.clone();
@@ -234,7 +212,7 @@ where
                     while !lane.stopped() {
                         let Some(item) = next().await else { break };
                         if let Err(e) = work(item, lane.clone()).await {
-                            lane.fail(e);
+                            lane.common.fail(e);
                         }
                     }
                 }
@@ -248,11 +226,11 @@ where
     Ok(())
 }
 
-/// On Ctrl-C: stop taking new work; in-flight callbacks finish and the summary is printed.
-async fn watch_ctrl_c(common: Arc<Common>) {
+/// On Ctrl-C: stop taking new work; in-flight callbacks finish.
+async fn watch_ctrl_c(stop: Arc<AtomicBool>) {
     if tokio::signal::ctrl_c().await.is_ok() {
-        crate::output::note("interrupted: finishing the callbacks in flight, then the summary");
-        common.stop.store(true, Ordering::Relaxed);
+        note("interrupted: finishing the callbacks in flight, then the summary");
+        stop.store(true, Ordering::Relaxed);
     }
 }
 
@@ -262,5 +240,151 @@ pub fn indices(total: u64) -> impl Fn() -> std::future::Ready<Option<u64>> + Syn
     move || {
         let i = counter.fetch_add(1, Ordering::Relaxed);
         std::future::ready((i < total).then_some(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::callback::{Callback, Identity};
+    use crate::catalogue::catalogue;
+    use bytes::Bytes;
+    use std::collections::BTreeSet;
+    use std::net::TcpListener;
+
+    /// Collects what it is given.
+    #[derive(Default)]
+    struct Collect(Vec<(u16, u32)>);
+
+    impl Sink for Collect {
+        fn record(&mut self, d: &Delivery) -> std::io::Result<()> {
+            self.0.push((d.status.unwrap_or(0), d.attempts));
+            Ok(())
+        }
+    }
+
+    fn options(concurrency: u64, rate: Option<f64>, retries: u32) -> Options {
+        Options {
+            policy: Policy {
+                timeout: Duration::from_secs(2),
+                max_latency: None,
+                retries,
+                backoff: Duration::from_millis(1),
+                expect: Expect::Ok,
+            },
+            concurrency,
+            rate,
+            https: false,
+        }
+    }
+
+    /// A callback to a loopback port where nothing listens.
+    fn to_nowhere() -> Callback {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let target = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+        let identity = Identity {
+            sdkappid: "1".into(),
+            token: None,
+            client_ip: "127.0.0.1".into(),
+            platform: "RESTAPI".into(),
+            extra_query: vec![],
+        };
+        let event = catalogue().find("SessionBegin").unwrap();
+        Callback::new(
+            event,
+            &target,
+            &identity,
+            Bytes::from_static(b"{}"),
+            "r".into(),
+            1,
+            None,
+        )
+    }
+
+    #[test]
+    fn every_index_is_worked_exactly_once_across_lanes() {
+        let seen = Mutex::new(BTreeSet::new());
+        let seen_ref = &seen;
+        run(
+            options(7, None, 0),
+            Collect::default(),
+            indices(500),
+            |i, _lane| async move {
+                assert!(seen_ref.lock().unwrap().insert(i), "index {i} twice");
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen.into_inner().unwrap(), (0..500).collect());
+    }
+
+    #[test]
+    fn the_first_work_error_stops_the_run_and_is_returned() {
+        let done = AtomicU64::new(0);
+        let done_ref = &done;
+        let err = run(
+            options(1, None, 0),
+            Collect::default(),
+            indices(1000),
+            |i, _| async move {
+                done_ref.fetch_add(1, Ordering::Relaxed);
+                if i == 3 {
+                    anyhow::bail!("broken item {i}");
+                }
+                Ok(())
+            },
+        )
+        .err()
+        .expect("the run fails");
+        assert_eq!(err.to_string(), "broken item 3");
+        assert_eq!(
+            done.load(Ordering::Relaxed),
+            4,
+            "no item after the failing one"
+        );
+    }
+
+    #[test]
+    fn rate_spaces_the_send_slots() {
+        // 5 sends at 50/s take at least 4 intervals of 20 ms (a lower bound only).
+        let start = Instant::now();
+        let sink = run(
+            options(5, Some(50.0), 0),
+            Collect::default(),
+            indices(5),
+            |_, lane| async move {
+                let d = lane.send(to_nowhere()).await;
+                lane.emit(&d);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert!(
+            start.elapsed() >= Duration::from_millis(80),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(sink.0.len(), 5);
+    }
+
+    #[test]
+    fn failed_deliveries_are_retried_up_to_the_limit() {
+        let sink = run(
+            options(1, None, 2),
+            Collect::default(),
+            indices(1),
+            |_, lane| async move {
+                let d = lane.send(to_nowhere()).await;
+                assert!(d.error.is_some());
+                lane.emit(&d);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(sink.0, vec![(0, 3)]);
     }
 }

@@ -1,192 +1,45 @@
 //! Judging documents and answers against the documented envelopes.
 //!
-//! Every problem becomes a [`Violation`] naming the JSON path (a JSON Pointer such as
-//! `/AgentIdList/0`), what was expected and what came. An answer is judged as the platform
-//! does (PROTOCOL.md §1.3, §4.2): HTTP 200, a JSON body, the event's response schema, then
-//! consistency (`ActionStatus` OK goes with `ErrorCode` 0) and the run's expectation.
+//! An answer is judged as the platform does: HTTP 200, a JSON body, the event's response
+//! schema, then consistency (`ActionStatus` `OK` goes with `ErrorCode` 0, `FAIL` with a
+//! non-zero code) and finally what the run expects ([`Expect`]). Tencent treats any status
+//! other than 200 and any body that is not JSON as a failed callback; Huawei CEC counts a push
+//! as delivered only on HTTP 200 with `resultCode` `"0"`.
 
 use crate::catalogue::{Event, Side};
-use crate::cli::Expect;
-use jsonschema::error::{TypeKind, ValidationErrorKind};
-use serde::{Deserialize, Serialize};
+use crate::schema;
+use crate::violation::{clip, describe, Violation, Where};
+use serde::Deserialize;
 use serde_json::Value;
-use std::fmt;
 
-/// One reason a document or an answer is not what the documentation says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Violation {
-    /// JSON Pointer into the body (`/ErrorCode`), or `HTTP status` / `body` for the transport envelope.
-    pub path: String,
-    pub expected: String,
-    pub got: String,
-}
-
-impl Violation {
-    pub fn new(
-        path: impl Into<String>,
-        expected: impl Into<String>,
-        got: impl Into<String>,
-    ) -> Self {
-        Violation {
-            path: path.into(),
-            expected: expected.into(),
-            got: got.into(),
-        }
-    }
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: expected {}, got {}",
-            self.path, self.expected, self.got
-        )
-    }
-}
-
-/// "a string", "an integer", … for messages.
-pub fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// A value as it appears in a message: its kind and a short rendering.
-pub fn describe(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Array(a) => format!("an array of {} item(s)", a.len()),
-        Value::Object(_) => "an object".into(),
-        other => format!("{} {}", json_kind(other), clip(&other.to_string(), 80)),
-    }
-}
-
-/// At most `max` characters, with an ellipsis when cut.
-pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        let mut out: String = s.chars().take(max).collect();
-        out.push('…');
-        out
-    }
+/// What the answers are expected to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    /// A success envelope (`ActionStatus` OK / `resultCode` "0").
+    #[default]
+    Ok,
+    /// A well-formed failure envelope (`ActionStatus` FAIL / `resultCode` not "0").
+    Fail,
+    /// Any well-formed envelope.
+    Any,
 }
 
 /// Check one document against an event's request or response schema (and, for a response,
 /// the consistency rules).
 pub fn check_document(event: &Event, side: Side, doc: &Value) -> Vec<Violation> {
-    let mut out = schema_violations(event, side, doc);
+    let mut out = schema::violations(event.validator(side), doc);
     if side == Side::Response {
         out.extend(consistency(event, doc, &out));
     }
     out
 }
 
-/// Schema violations, in document order.
-pub fn schema_violations(event: &Event, side: Side, doc: &Value) -> Vec<Violation> {
-    validator_violations(event.validator(side), doc)
-}
-
-/// Violations of one compiled schema.
-pub fn validator_violations(validator: &jsonschema::Validator, doc: &Value) -> Vec<Violation> {
-    if validator.is_valid(doc) {
-        return Vec::new();
-    }
-    let mut out: Vec<Violation> = validator
-        .iter_errors(doc)
-        .map(|e| from_schema_error(&e))
-        .collect();
-    out.dedup();
-    out
-}
-
-fn from_schema_error(e: &jsonschema::ValidationError<'_>) -> Violation {
-    let path = e.instance_path().to_string();
-    let instance = e.instance();
-    let got = describe(instance);
-    match e.kind() {
-        ValidationErrorKind::Required { property } => {
-            let name = property.as_str().unwrap_or_default();
-            Violation::new(
-                format!("{path}/{name}"),
-                "a required field",
-                "nothing (the field is missing)",
-            )
-        }
-        ValidationErrorKind::Type { kind } => Violation::new(path, type_name(kind), got),
-        ValidationErrorKind::Enum { options } => Violation::new(path, one_of(options), got),
-        ValidationErrorKind::Constant { expected_value } => {
-            Violation::new(path, expected_value.to_string(), got)
-        }
-        ValidationErrorKind::Minimum { limit } => {
-            Violation::new(path, format!("a number ≥ {limit}"), got)
-        }
-        ValidationErrorKind::Maximum { limit } => {
-            Violation::new(path, format!("a number ≤ {limit}"), got)
-        }
-        ValidationErrorKind::MinLength { limit } => {
-            Violation::new(path, format!("at least {limit} character(s)"), got)
-        }
-        ValidationErrorKind::MaxLength { limit } => {
-            Violation::new(path, format!("at most {limit} characters"), got)
-        }
-        ValidationErrorKind::MinItems { limit } => {
-            Violation::new(path, format!("at least {limit} item(s)"), got)
-        }
-        ValidationErrorKind::MaxItems { limit } => {
-            Violation::new(path, format!("at most {limit} item(s)"), got)
-        }
-        ValidationErrorKind::Pattern { pattern } => {
-            Violation::new(path, format!("a string matching {pattern}"), got)
-        }
-        ValidationErrorKind::Contains => Violation::new(path, "at most one TIMCustomElem", got),
-        _ => Violation::new(path, clip(&e.to_string(), 160), got),
-    }
-}
-
-fn type_name(kind: &TypeKind) -> String {
-    let name = |t: &jsonschema::JsonType| match t.to_string().as_str() {
-        "integer" => "an integer".to_owned(),
-        "object" => "an object".to_owned(),
-        "array" => "an array".to_owned(),
-        "null" => "null".to_owned(),
-        other => format!("a {other}"),
-    };
-    match kind {
-        TypeKind::Single(t) => name(t),
-        TypeKind::Multiple(set) => set
-            .iter()
-            .map(|t| name(&t))
-            .collect::<Vec<_>>()
-            .join(" or "),
-    }
-}
-
-fn one_of(options: &Value) -> String {
-    match options.as_array() {
-        Some(items) => {
-            let list: Vec<String> = items.iter().map(Value::to_string).collect();
-            format!("one of {}", list.join(", "))
-        }
-        None => options.to_string(),
-    }
-}
-
 /// Rules that the schema does not express: `OK` goes with `ErrorCode` 0 and `FAIL` with a
 /// non-zero code. Skipped for fields the schema already flagged.
 fn consistency(event: &Event, doc: &Value, already: &[Violation]) -> Vec<Violation> {
-    if event.is_cec()
-        || already
-            .iter()
-            .any(|v| v.path == "/ErrorCode" || v.path == "/ActionStatus")
-    {
+    let flagged = |p: &str| already.iter().any(|v| v.at == Where::pointer(p));
+    if event.is_cec() || flagged("/ErrorCode") || flagged("/ActionStatus") {
         return Vec::new();
     }
     let (Some(status), Some(code)) = (
@@ -197,12 +50,12 @@ fn consistency(event: &Event, doc: &Value, already: &[Violation]) -> Vec<Violati
     };
     match (status, code) {
         ("OK", c) if c != 0 => vec![Violation::new(
-            "/ErrorCode",
+            Where::pointer("/ErrorCode"),
             "0 because ActionStatus is \"OK\"",
             format!("{c}"),
         )],
         ("FAIL", 0) => vec![Violation::new(
-            "/ErrorCode",
+            Where::pointer("/ErrorCode"),
             "a non-zero code because ActionStatus is \"FAIL\"",
             "0",
         )],
@@ -213,6 +66,7 @@ fn consistency(event: &Event, doc: &Value, already: &[Violation]) -> Vec<Violati
 /// The result of judging one HTTP answer.
 #[derive(Debug, Default)]
 pub struct Judgement {
+    /// The answer's body, when it is JSON.
     pub body: Option<Value>,
     pub violations: Vec<Violation>,
 }
@@ -222,12 +76,12 @@ pub fn check_answer(event: &Event, status: u16, body: &[u8], expect: Expect) -> 
     let mut j = Judgement::default();
     if status != 200 {
         j.violations
-            .push(Violation::new("HTTP status", "200", status.to_string()));
+            .push(Violation::new(Where::Status, "200", status.to_string()));
     }
     let text = String::from_utf8_lossy(body);
     if text.trim().is_empty() {
         j.violations.push(Violation::new(
-            "body",
+            Where::Body,
             "a JSON object (the documented envelope)",
             "an empty body",
         ));
@@ -238,7 +92,7 @@ pub fn check_answer(event: &Event, status: u16, body: &[u8], expect: Expect) -> 
         Err(e) => {
             let got = format!("text that is not JSON ({e}): {}", clip(text.trim(), 60));
             j.violations.push(Violation::new(
-                "body",
+                Where::Body,
                 "a JSON object (the documented envelope)",
                 got,
             ));
@@ -247,7 +101,7 @@ pub fn check_answer(event: &Event, status: u16, body: &[u8], expect: Expect) -> 
     };
     j.violations
         .extend(check_document(event, Side::Response, &doc));
-    if j.violations.iter().all(|v| v.path == "HTTP status") {
+    if j.violations.iter().all(|v| v.at == Where::Status) {
         j.violations.extend(expectation(event, &doc, expect));
     }
     j.body = Some(doc);
@@ -265,13 +119,13 @@ pub fn is_success(event: &Event, doc: &Value) -> bool {
 
 fn expectation(event: &Event, doc: &Value, expect: Expect) -> Vec<Violation> {
     let ok = is_success(event, doc);
-    let (path, field) = if event.is_cec() {
-        ("/resultCode", "resultCode")
+    let field = if event.is_cec() {
+        "resultCode"
     } else {
-        ("/ActionStatus", "ActionStatus")
+        "ActionStatus"
     };
+    let at = Where::pointer(format!("/{field}"));
     let got = doc.get(field).map(describe).unwrap_or_default();
-    let detail = failure_detail(event, doc);
     match expect {
         Expect::Ok if !ok => {
             let want = if event.is_cec() {
@@ -279,7 +133,8 @@ fn expectation(event: &Event, doc: &Value, expect: Expect) -> Vec<Violation> {
             } else {
                 "\"OK\""
             };
-            vec![Violation::new(path, want, format!("{got}{detail}"))]
+            let detail = failure_detail(event, doc);
+            vec![Violation::new(at, want, format!("{got}{detail}"))]
         }
         Expect::Fail if ok => {
             let want = if event.is_cec() {
@@ -287,7 +142,7 @@ fn expectation(event: &Event, doc: &Value, expect: Expect) -> Vec<Violation> {
             } else {
                 "\"FAIL\""
             };
-            vec![Violation::new(path, want, got)]
+            vec![Violation::new(at, want, got)]
         }
         _ => Vec::new(),
     }
@@ -324,7 +179,7 @@ mod tests {
     }
 
     fn paths(j: &Judgement) -> Vec<String> {
-        j.violations.iter().map(|v| v.path.clone()).collect()
+        j.violations.iter().map(|v| v.at.to_string()).collect()
     }
 
     #[test]

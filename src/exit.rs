@@ -1,11 +1,14 @@
-//! Exit codes (CLI.md, "Exit codes") and the one place where an error becomes a message and
-//! a code. Errors are plain `anyhow` chains; the two markers below decide the code.
+//! Exit codes, and the one place where an error becomes a message and a code.
+//!
+//! Errors are `anyhow` chains; their code comes from the types in the chain: a
+//! [`TransportError`] is a failed connection (3); anything else, a
+//! [`UsageError`](crate::error::UsageError) above all, is the user's input (2).
 
-use std::fmt;
+use crate::transport::TransportError;
 use std::io::Write;
 
 /// The documented exit codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
     /// Everything sent was answered and every answer was valid.
     Ok = 0,
@@ -17,59 +20,13 @@ pub enum Code {
     Transport = 3,
 }
 
-impl Code {
-    /// Combine two outcomes: a transport error outranks a failed check, which outranks success.
-    pub fn worst(self, other: Code) -> Code {
-        fn rank(c: Code) -> u8 {
-            match c {
-                Code::Ok => 0,
-                Code::CheckFailed => 1,
-                Code::Usage => 2,
-                Code::Transport => 3,
-            }
-        }
-        if rank(other) > rank(self) {
-            other
-        } else {
-            self
-        }
-    }
-}
-
 impl From<Code> for std::process::ExitCode {
     fn from(c: Code) -> Self {
         std::process::ExitCode::from(c as u8)
     }
 }
 
-/// Marks an error as the user's input (exit 2): unknown event, bad `--set`, unreadable file.
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for UsageError {}
-
-/// Marks an error as a transport failure (exit 3).
-#[derive(Debug)]
-pub struct TransportError(pub String);
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for TransportError {}
-
-/// A usage error with a message, ready for `?`.
-pub fn usage(msg: impl Into<String>) -> anyhow::Error {
-    UsageError(msg.into()).into()
-}
-
-/// The code an error maps to: its markers decide, anything else is an input problem (2).
+/// The code an error maps to: its types decide; anything else is an input problem (2).
 pub fn code_of(err: &anyhow::Error) -> Code {
     if err.chain().any(|e| e.is::<TransportError>()) {
         Code::Transport
@@ -84,7 +41,7 @@ pub fn report(err: &anyhow::Error) -> Code {
     if is_broken_pipe(err) {
         return Code::Ok;
     }
-    let mut stderr = std::io::stderr().lock();
+    let mut stderr = anstream::stderr().lock();
     let mut chain = err.chain();
     if let Some(top) = chain.next() {
         let _ = writeln!(stderr, "deskhook: error: {top}");
@@ -100,4 +57,22 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         e.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::usage;
+    use std::time::Duration;
+
+    #[test]
+    fn codes_come_from_the_error_types() {
+        assert_eq!(code_of(&usage("bad flag")), Code::Usage);
+        let transport = anyhow::Error::new(TransportError::TimedOut {
+            after: Duration::from_secs(2),
+        })
+        .context("sending");
+        assert_eq!(code_of(&transport), Code::Transport);
+        assert_eq!(code_of(&anyhow::anyhow!("anything else")), Code::Usage);
+    }
 }

@@ -2,26 +2,44 @@
 //! (Tencent Cloud Desk and Huawei Cloud CEC).
 //!
 //! `run` is the whole program behind the command line; `main.rs` only parses and exits.
-//! Modules, one concern each: `catalogue` (events as data), `session` (realistic values),
-//! `payload` (bodies and edits), `sign` (Tencent signatures), `http` (requests and delivery),
-//! `envelope` (judging answers), `engine` (load), `server` (the receiver), `json_errors` (its answer to unparsable requests), `capture`,
-//! `output`, `exit`; one file per subcommand under `cmd/`.
+//! ARCHITECTURE.md is the map: the command line (`cli`, `cmd`) sits on top and lowers flags
+//! into the domain modules below, which never import it.
 
-pub mod assets;
-pub mod capture;
-pub mod catalogue;
+// The command line, and how its outcome becomes an exit code.
 pub mod cli;
 pub mod cmd;
-pub mod engine;
-pub mod envelope;
 pub mod exit;
-pub mod http;
-pub mod json_errors;
-pub mod output;
-pub mod payload;
+
+// Running things: delivery at load, the receiver, what the user sees.
+pub mod engine;
+pub mod flow;
+pub mod plan;
+pub mod replay;
+pub mod report;
 pub mod server;
+pub mod term;
+
+// The wire: building, sending, receiving and recording callbacks.
+pub mod callback;
+pub mod capture;
+pub mod exchange;
+pub mod transport;
+
+// The protocol as data and rules.
+pub mod catalogue;
+pub mod envelope;
+pub mod payload;
+pub mod schema;
 pub mod session;
 pub mod sign;
+pub mod violation;
+
+// Foundations.
+pub mod assets;
+pub mod clock;
+pub mod error;
+pub mod redact;
+pub mod secret;
 
 use cli::{Cli, Command};
 use exit::Code;
@@ -33,7 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Listen(a) => cmd::listen::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Flow(a) => cmd::flow::run(a),
-        Command::Flows(a) => cmd::flow::list(a),
+        Command::Flows(a) => cmd::flows::run(a),
         Command::Events(a) => cmd::events::run(a),
         Command::Validate(a) => cmd::validate::run(a),
         Command::Schema(a) => cmd::schema::run(a),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = deskhook::cli::Cli::parse();
-    deskhook::output::init_color(cli.color);
+    deskhook::term::init_color(cli.color);
     match deskhook::run(cli) {
         Ok(code) => code.into(),
         Err(err) => deskhook::exit::report(&err).into(),

@@ -2,14 +2,41 @@
 //! session's returned variables merged into an `InterfaceInvocation` `Body`, then the user's
 //! `--set`/`--unset` edits applied by dotted path.
 //!
-//! Edits never fail silently (PEERS.md item 1): a path that does not exist is an error for
-//! `--unset` and a note for `--set` (which adds the field), with the closest existing key.
+//! Edits never fail silently: a path that does not exist is an error for `--unset` and a
+//! note for `--set` (which adds the field), with the closest existing key.
 
 use crate::catalogue::Event;
-use crate::cli::Override;
 use crate::session::Session;
+use crate::violation::json_kind;
 use anyhow::{bail, Result};
 use serde_json::{Map, Value};
+use std::str::FromStr;
+
+/// `--set PATH=VALUE`: a dotted PATH (`MsgBody.0.MsgContent.Text`) and a VALUE parsed as
+/// JSON when it parses, else taken as a string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub path: String,
+    pub value: Value,
+}
+
+impl FromStr for Override {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (path, raw) = s.split_once('=').ok_or_else(|| {
+            format!("expected PATH=VALUE (for example MsgBody.0.MsgContent.Text=hello), got {s:?}")
+        })?;
+        if path.is_empty() {
+            return Err(format!("the PATH before '=' is empty in {s:?}"));
+        }
+        let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned()));
+        Ok(Override {
+            path: path.to_owned(),
+            value,
+        })
+    }
+}
 
 /// The edits of one run, checked once.
 #[derive(Debug, Clone, Default)]
@@ -27,7 +54,7 @@ impl Edits {
 /// The body for `event` in `session`.
 pub fn build(event: &Event, session: &mut Session, edits: &Edits) -> Result<Value> {
     let mut body = session.fill(&event.template)?;
-    if event.command == "Chatbot.InterfaceInvocation" {
+    if event.is_interface_invocation() {
         merge_returned_vars(&mut body, session);
     }
     apply(&mut body, edits, &event.id)?;
@@ -86,7 +113,7 @@ pub fn set(root: &mut Value, path: &str, value: Value) -> Result<()> {
         other => bail!(
             "{} is {}, not an object or array",
             display(&here),
-            crate::envelope::json_kind(other)
+            json_kind(other)
         ),
     }
 }
@@ -118,7 +145,7 @@ pub fn unset(root: &mut Value, path: &str) -> Result<()> {
         other => bail!(
             "{} is {}, not an object or array",
             display(&here),
-            crate::envelope::json_kind(other)
+            json_kind(other)
         ),
     }
 }
@@ -145,7 +172,7 @@ fn step_mut<'a>(cur: &'a mut Value, seg: &str, here: &str, create: bool) -> Resu
         other => bail!(
             "{} is {}, not an object or array",
             display(here),
-            crate::envelope::json_kind(other)
+            json_kind(other)
         ),
     }
 }
@@ -254,6 +281,18 @@ mod tests {
         assert!(b.get("AgentId").is_none());
         unset(&mut b, "MsgBody.0").unwrap();
         assert_eq!(b["MsgBody"], json!([]));
+    }
+
+    #[test]
+    fn override_parses_json_then_falls_back_to_string() {
+        let o: Override = "SatisfactionSelected=4".parse().unwrap();
+        assert_eq!(o.value, json!(4));
+        let o: Override = "MsgBody.0.MsgContent.Text=退款 please".parse().unwrap();
+        assert_eq!(o.value, json!("退款 please"));
+        let o: Override = "A.B={\"x\":[1]}".parse().unwrap();
+        assert_eq!(o.value, json!({"x": [1]}));
+        assert!("no-equals".parse::<Override>().is_err());
+        assert!("=3".parse::<Override>().is_err());
     }
 
     #[test]

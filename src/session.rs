@@ -4,40 +4,14 @@
 //! id, user, agent, …) are generated once and reused by every event of the session; event
 //! values (`event_time`, `msg_key`, message bodies) are fresh each time, with `EventTime`
 //! strictly increasing and `MsgKey`s unique. With `--seed`/`--now` everything is a pure
-//! function of them (CLI.md, "Repeatable output").
+//! function of them, so `--dry-run` output is byte-identical across runs.
+//!
+//! The values themselves (texts in several scripts, agent names, ids) are generated here,
+//! in Rust; the shapes they fill are the templates of `fixtures/events/`.
 
+use crate::clock::{now_ms, Clock};
 use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Milliseconds since the Unix epoch, now.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-/// Where time comes from: the real clock, or a fixed `--now` that advances deterministically.
-#[derive(Debug, Clone, Copy)]
-pub enum Clock {
-    Real,
-    Fixed(u64),
-}
-
-impl Clock {
-    pub fn from_arg(now: Option<u64>) -> Clock {
-        now.map_or(Clock::Real, Clock::Fixed)
-    }
-
-    /// The current time in ms (the fixed start for a fixed clock).
-    pub fn now_ms(self) -> u64 {
-        match self {
-            Clock::Real => now_ms(),
-            Clock::Fixed(ms) => ms,
-        }
-    }
-}
 
 /// Mix a base seed with an index (SplitMix64), so job `i` gets the same values whatever the
 /// concurrency or completion order.

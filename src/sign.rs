@@ -1,51 +1,13 @@
-//! Tencent callback signing (PROTOCOL.md §1.1) and its verification.
+//! Tencent callback signing and its verification (docs/protocol.md, "Signing").
 //!
-//! `Sign = lowercase hex sha256(Token ‖ RequestTime)`, RequestTime in Unix seconds; the
-//! receiver rejects a `RequestTime` more than 60 s from its clock. The token is wrapped in
-//! [`Secret`] so that no `Debug`, `Display` or log line can ever print it.
+//! With callback authentication on, the platform appends `Sign` and `RequestTime` to the
+//! callback URL: `Sign = lowercase hex sha256(Token ‖ RequestTime)` (plain SHA-256 of the token
+//! immediately followed by the decimal time, not an HMAC), `RequestTime` in Unix seconds; a
+//! receiver refuses a `RequestTime` more than 60 s from its clock, in either direction.
 
+use crate::secret::Secret;
 use sha2::{Digest, Sha256};
-use std::fmt;
-use std::str::FromStr;
 use subtle::ConstantTimeEq;
-
-/// A token or Bearer value. Its `Debug` and `Display` never show the value.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Self {
-        Secret(s.into())
-    }
-
-    /// The value itself, for signing and header building only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(redacted)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("(redacted)")
-    }
-}
-
-impl FromStr for Secret {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.is_empty() {
-            return Err("the token is empty".into());
-        }
-        Ok(Secret(s.to_owned()))
-    }
-}
 
 /// `Sign` for a token and a RequestTime in seconds.
 pub fn sign(token: &Secret, request_time: u64) -> String {
@@ -55,45 +17,23 @@ pub fn sign(token: &Secret, request_time: u64) -> String {
     hex::encode(h.finalize())
 }
 
-/// Why a signature was refused; each variant's message says what was expected and what came.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a signature was refused; each message says what was expected and what came.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignProblem {
+    #[error("missing URL parameter {0}")]
     Missing(&'static str),
+    #[error("RequestTime {0:?} is not Unix seconds (expected a decimal number of seconds such as 1669872112{hint})", hint = if .0.len() == 13 { "; this looks like milliseconds" } else { "" })]
     NotSeconds(String),
+    #[error("stale RequestTime {request_time}: {} s {}, allowed ±{tolerance} s (now {now})", now.abs_diff(*request_time), if request_time < now { "old" } else { "in the future" })]
     Stale {
         request_time: u64,
         now: u64,
         tolerance: u64,
     },
+    #[error("wrong Sign: it is sha256(RequestTime + token), the reversed order; expected sha256(token + RequestTime)")]
     Reversed,
-    WrongToken {
-        got: String,
-    },
-}
-
-impl fmt::Display for SignProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SignProblem::Missing(p) => write!(f, "missing URL parameter {p}"),
-            SignProblem::NotSeconds(v) => write!(
-                f,
-                "RequestTime {v:?} is not Unix seconds (expected a decimal number of seconds such as 1669872112{})",
-                if v.len() == 13 { "; this looks like milliseconds" } else { "" }
-            ),
-            SignProblem::Stale { request_time, now, tolerance } => {
-                let skew = now.abs_diff(*request_time);
-                let dir = if request_time < now { "old" } else { "in the future" };
-                write!(f, "stale RequestTime {request_time}: {skew} s {dir}, allowed ±{tolerance} s (now {now})")
-            }
-            SignProblem::Reversed => f.write_str(
-                "wrong Sign: it is sha256(RequestTime + token), the reversed order; expected sha256(token + RequestTime)",
-            ),
-            SignProblem::WrongToken { got } => write!(
-                f,
-                "wrong token: Sign {got} is not sha256(token + RequestTime) for the configured token"
-            ),
-        }
-    }
+    #[error("wrong token: Sign {got} is not sha256(token + RequestTime) for the configured token")]
+    WrongToken { got: String },
 }
 
 /// Check `Sign`/`RequestTime` the way a careful receiver does: both present, time in seconds
@@ -149,7 +89,7 @@ mod tests {
 
     #[test]
     fn english_doc_typo_gives_another_hash() {
-        // PROTOCOL.md §1.1: the English page prints the token as `xxxyyy`.
+        // The English overview page prints the token as `xxxyyy` beside the hash of `xxxxyyyy`.
         assert_ne!(sign(&Secret::new("xxxyyy"), 1669872112), VECTOR);
     }
 
@@ -195,11 +135,5 @@ mod tests {
             verify(&t, Some(&reversed), Some("1669872112"), 1669872112, 60),
             Err(SignProblem::Reversed)
         );
-    }
-
-    #[test]
-    fn secret_never_prints() {
-        let s = Secret::new("hunter2");
-        assert!(!format!("{s:?} {s}").contains("hunter2"));
     }
 }

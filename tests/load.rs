@@ -133,7 +133,12 @@ fn junit_is_refused_where_there_are_no_results() {
         .args(["listen", "--port", "0", "--format", "junit"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("--format human or json"));
+        .stderr(predicates::str::contains("[possible values: human, json]"));
+    deskhook()
+        .args(["validate", "SessionBegin", "--response", "-", "--format", "junit"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("[possible values: human, json]"));
     deskhook()
         .args(["send", "SessionBegin", "--dry-run", "--format", "junit"])
         .assert()

@@ -4,6 +4,7 @@ use crate::cli::{Cli, CompletionsArgs};
 use crate::exit::Code;
 use anyhow::Result;
 use clap::CommandFactory;
+use std::io::Write;
 
 /// The completion script for one shell, as bytes.
 pub fn script(shell: clap_complete::Shell) -> Vec<u8> {
@@ -13,7 +14,6 @@ pub fn script(shell: clap_complete::Shell) -> Vec<u8> {
 }
 
 pub fn run(args: CompletionsArgs) -> Result<Code> {
-    use std::io::Write;
     std::io::stdout().lock().write_all(&script(args.shell))?;
     Ok(Code::Ok)
 }

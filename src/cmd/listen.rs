@@ -5,15 +5,20 @@
 //! `--format json` prints JSON Lines. Ctrl-C (or `--max-requests`) stops accepting, lets
 //! requests in flight finish, flushes the capture and prints a tally on stderr.
 
-use crate::capture::{CaptureSink, Record};
-use crate::cli::{Format, ListenArgs};
-use crate::exit::{usage, Code};
-use crate::http::{self, parse_target, Policy};
-use crate::output::{note, write_violations, Out};
-use crate::server::{self, Answers, Forward, OnExchange, Respond};
+use super::input::read_json;
+use crate::capture::CaptureSink;
+use crate::cli::values::RespondArg;
+use crate::cli::ListenArgs;
+use crate::exchange::{Exchange, ExchangeVerdict};
+use crate::exit::Code;
+use crate::report::human::write_violations;
+use crate::report::LineFormat;
+use crate::server::{self, AnswerPolicy, Forward, OnExchange, Respond};
+use crate::term::{note, Out};
+use crate::transport;
 use anyhow::Result;
 use colored::Colorize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,68 +26,50 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 pub fn run(args: ListenArgs) -> Result<Code> {
-    if args.output.format == Format::Junit {
-        return Err(usage("listen shows exchanges as they arrive: use --format human or json (JUnit reports are for send, flow and replay)"));
-    }
-    let answers = answers_of(&args)?;
+    let answers = answer_policy(&args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(serve(args, answers))
 }
 
-fn answers_of(args: &ListenArgs) -> Result<Answers> {
-    let respond = match args.respond.as_str() {
-        "ok" => Respond::Ok,
-        "fail" => Respond::Fail,
-        file => Respond::Fixed(super::read_json(std::path::Path::new(file))?),
+/// `--respond`, `--agents`, `--group`, `--vars`.
+fn answer_policy(args: &ListenArgs) -> Result<AnswerPolicy> {
+    let respond = match &args.respond {
+        RespondArg::Ok => Respond::Ok,
+        RespondArg::Fail => Respond::Fail,
+        RespondArg::File(path) => Respond::Fixed(read_json(path)?),
     };
-    let vars: Map<String, Value> = args
-        .vars
-        .iter()
-        .map(|q| (q.key.clone(), Value::String(q.value.clone())))
-        .collect();
-    Ok(Answers {
+    Ok(AnswerPolicy {
         respond,
         agents: args.agents.clone(),
         group: args.group,
-        vars,
+        vars: args
+            .vars
+            .iter()
+            .map(|q| (q.key.clone(), Value::String(q.value.clone())))
+            .collect(),
     })
 }
 
-fn forward_of(args: &ListenArgs) -> Result<Option<Forward>> {
-    let Some(raw) = &args.forward_to else {
+/// `--forward-to` and its `--timeout`.
+fn forward(args: &ListenArgs) -> Result<Option<Forward>> {
+    let Some(base) = &args.forward_to else {
         return Ok(None);
     };
-    let base = parse_target(raw).map_err(|_| {
-        usage(format!(
-            "--forward-to {raw:?}: expected an http:// or https:// URL"
-        ))
-    })?;
-    let policy = Policy {
-        timeout: args.timeout,
-        max_latency: None,
-        retries: 0,
-        backoff: Duration::ZERO,
-        expect: crate::cli::Expect::Any,
-    };
     Ok(Some(Forward {
-        client: http::client(&policy, 64, base.scheme() == "https")?,
-        base,
+        client: transport::client(args.timeout, 64, base.scheme() == "https")?,
+        base: base.clone(),
         timeout: args.timeout,
     }))
 }
 
-async fn serve(args: ListenArgs, answers: Answers) -> Result<Code> {
+async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
     let sink = args.save.as_deref().map(CaptureSink::open).transpose()?;
-    let view = Arc::new(View::new(
-        args.output.format,
-        args.output.verbose,
-        args.max_requests,
-    ));
+    let view = Arc::new(View::new(args.format, args.verbose, args.max_requests));
     let hook: OnExchange = {
         let view = view.clone();
-        Arc::new(move |rec, line| view.show(&rec, line))
+        Arc::new(move |ex, line| view.show(&ex, line))
     };
     let cfg = server::Config {
         sdkappid: args.sdkappid.clone(),
@@ -91,7 +78,7 @@ async fn serve(args: ListenArgs, answers: Answers) -> Result<Code> {
         answers,
         delay: args.delay,
         max_body: args.max_body,
-        forward: forward_of(&args)?,
+        forward: forward(&args)?,
         capture: sink.clone(),
         on_exchange: Some(hook),
         ..Default::default()
@@ -99,7 +86,7 @@ async fn serve(args: ListenArgs, answers: Answers) -> Result<Code> {
     let server = server::start(&args.host, args.port, cfg).await?;
     // Install the handlers before the ready line: a script may send SIGINT right after it.
     let mut stop = Stop::install()?;
-    ready_line(&server.url(), args.output.format)?;
+    ready_line(&server.url(), args.format)?;
     let period = Duration::from_millis(50);
     let flushers = [
         sink.clone().map(|s| tokio::spawn(s.flush_every(period))),
@@ -112,14 +99,12 @@ async fn serve(args: ListenArgs, answers: Answers) -> Result<Code> {
     server.shutdown(Duration::from_secs(3)).await;
     flushers.into_iter().flatten().for_each(|f| f.abort());
     view.flush()?;
-    if let Some(sink) = sink {
+    if let (Some(sink), Some(path)) = (sink, &args.save) {
         let lines = sink.finish()?;
-        let path = args
-            .save
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        note(format!("capture: {lines} line(s) appended to {path}"));
+        note(format!(
+            "capture: {lines} line(s) appended to {}",
+            path.display()
+        ));
     }
     note(view.tally());
     Ok(if view.bad.load(Ordering::Relaxed) > 0 {
@@ -129,15 +114,14 @@ async fn serve(args: ListenArgs, answers: Answers) -> Result<Code> {
     })
 }
 
-fn ready_line(url: &str, format: Format) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    if format == Format::Json {
-        writeln!(out, "{}", serde_json::json!({"type": "ready", "url": url}))?;
-    } else {
-        writeln!(
+fn ready_line(url: &str, format: LineFormat) -> Result<()> {
+    let mut out = crate::term::stdout();
+    match format {
+        LineFormat::Json => writeln!(out, "{}", serde_json::json!({"type": "ready", "url": url}))?,
+        LineFormat::Human => writeln!(
             out,
             "deskhook listening on {url} (Tencent callbacks on any path, CEC pushes on /webhooks/v1/messages; Ctrl-C stops)"
-        )?;
+        )?,
     }
     out.flush()?;
     Ok(())
@@ -179,7 +163,7 @@ impl Stop {
 /// What `listen` shows: each exchange, written by the request's own task under the stdout
 /// lock (buffered; a terminal gets every line at once, a pipe within 50 ms), and the tally.
 struct View {
-    format: Format,
+    format: LineFormat,
     verbose: bool,
     max: Option<u64>,
     out: Mutex<Out>,
@@ -190,7 +174,7 @@ struct View {
 }
 
 impl View {
-    fn new(format: Format, verbose: bool, max: Option<u64>) -> View {
+    fn new(format: LineFormat, verbose: bool, max: Option<u64>) -> View {
         View {
             format,
             verbose,
@@ -202,14 +186,14 @@ impl View {
         }
     }
 
-    fn show(&self, r: &Record, line: Option<&str>) {
-        if r.verdict != "accepted" {
+    fn show(&self, ex: &Exchange, line: Option<&str>) {
+        if ex.verdict != ExchangeVerdict::Accepted {
             self.bad.fetch_add(1, Ordering::Relaxed);
         }
         {
             let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
             // A closed stdout must not stop the receiver: the capture is what matters then.
-            let _ = write_exchange(&mut out, r, line, self.format, self.verbose)
+            let _ = write_exchange(&mut out, ex, line, self.format, self.verbose)
                 .and_then(|()| out.tick());
         }
         let n = self.total.fetch_add(1, Ordering::Relaxed) + 1;
@@ -231,10 +215,8 @@ impl View {
     }
 
     fn tally(&self) -> String {
-        let (total, bad) = (
-            self.total.load(Ordering::Relaxed),
-            self.bad.load(Ordering::Relaxed),
-        );
+        let total = self.total.load(Ordering::Relaxed);
+        let bad = self.bad.load(Ordering::Relaxed);
         format!(
             "received {total} callback(s): {} accepted, {bad} refused or invalid",
             total - bad
@@ -257,17 +239,17 @@ fn clock(ms: u64) -> String {
 /// One exchange: a JSON line (the capture line with `"type":"exchange"` first) or a human line.
 fn write_exchange(
     out: &mut Out,
-    r: &Record,
+    ex: &Exchange,
     line: Option<&str>,
-    format: Format,
+    format: LineFormat,
     verbose: bool,
 ) -> std::io::Result<()> {
-    if format != Format::Human {
+    if format == LineFormat::Json {
         let owned;
         let line = match line {
             Some(l) => l,
             None => {
-                owned = r.to_line();
+                owned = ex.to_line();
                 &owned
             }
         };
@@ -276,52 +258,48 @@ fn write_exchange(
         out.write_all(&line.as_bytes()[1..])?;
         return out.write_all(b"\n");
     }
-    let event = r.event.as_deref().unwrap_or("?");
-    let session: String = r
+    let event = ex.event.as_deref().unwrap_or("?");
+    let session: String = ex
         .session_id
         .as_deref()
         .unwrap_or_default()
         .chars()
         .take(8)
         .collect();
-    let mark = if r.verdict == "accepted" {
-        "✓".green().bold()
+    let accepted = ex.verdict == ExchangeVerdict::Accepted;
+    let (mark, verdict) = if accepted {
+        ("✓".green().bold(), ex.verdict.as_str().green())
     } else {
-        "✗".red().bold()
-    };
-    let verdict = if r.verdict == "accepted" {
-        r.verdict.green()
-    } else {
-        r.verdict.red()
+        ("✗".red().bold(), ex.verdict.as_str().red())
     };
     writeln!(
         out,
         "{} ← {} {} {mark} {verdict} {} {}",
-        clock(r.received_at_ms).dimmed(),
+        clock(ex.received_at_ms).dimmed(),
         event.bold(),
         session.dimmed(),
-        r.status,
-        format!("{:.1} ms", r.latency_ms).dimmed(),
+        ex.status,
+        format!("{:.1} ms", ex.latency_ms).dimmed(),
     )?;
-    write_violations(out, r.problems.iter().chain(&r.answer_problems))?;
+    write_violations(out, ex.problems.iter().chain(&ex.answer_problems))?;
     if verbose {
-        let body = r
+        let body = ex
             .body_json()
             .map(|b| serde_json::to_string_pretty(&b).unwrap_or_default())
-            .or_else(|| r.body.clone())
+            .or_else(|| ex.body.clone())
             .unwrap_or_default();
         writeln!(
             out,
             "    {} {} {}?{}",
             "→".dimmed(),
-            r.method,
-            r.path,
-            r.query
+            ex.method,
+            ex.path,
+            ex.query
         )?;
         for line in body.lines() {
             writeln!(out, "      {line}")?;
         }
-        writeln!(out, "    {} {}", "← answer".dimmed(), r.answer)?;
+        writeln!(out, "    {} {}", "← answer".dimmed(), ex.answer)?;
     }
     Ok(())
 }

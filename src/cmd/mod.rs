@@ -1,8 +1,13 @@
-//! One file per subcommand, and the shared helpers for reading inputs.
+//! One file per command: each lowers its parsed flags into domain types and runs them.
+//! What several commands share (the target of a run, engine options, reading inputs) is in
+//! [`common`] and [`input`].
 
+pub mod common;
 pub mod completions;
 pub mod events;
 pub mod flow;
+pub mod flows;
+pub mod input;
 pub mod listen;
 pub mod replay;
 pub mod schema;
@@ -10,36 +15,3 @@ pub mod send;
 pub mod sign;
 pub mod validate;
 pub mod verify;
-
-use crate::exit::usage;
-use anyhow::Result;
-use serde_json::Value;
-use std::io::Read;
-use std::path::Path;
-
-/// Read a JSON document from a file or `-` (stdin); errors name the file, line and column.
-pub fn read_json(path: &Path) -> Result<Value> {
-    let (name, text) = read_text(path)?;
-    serde_json::from_str(&text).map_err(|e| {
-        usage(format!(
-            "{name}:{}:{}: not valid JSON: {e}",
-            e.line(),
-            e.column()
-        ))
-    })
-}
-
-/// Read a whole text input (`-` = stdin) with its display name.
-pub fn read_text(path: &Path) -> Result<(String, String)> {
-    if path == Path::new("-") {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| usage(format!("cannot read stdin: {e}")))?;
-        return Ok(("<stdin>".to_owned(), s));
-    }
-    let name = path.display().to_string();
-    let text =
-        std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read {name}: {e}")))?;
-    Ok((name, text))
-}

@@ -1,39 +1,34 @@
 //! `deskhook validate`: one JSON document against an event's request or response envelope.
 
+use super::input::{display_name, read_json};
 use crate::catalogue::{catalogue, Side};
-use crate::cli::{Format, ValidateArgs};
+use crate::cli::ValidateArgs;
 use crate::envelope::check_document;
 use crate::exit::Code;
-use crate::output::write_violations;
+use crate::report::human::write_violations;
+use crate::report::LineFormat;
+use crate::term;
 use anyhow::Result;
 use colored::Colorize;
 use std::io::Write;
 
 pub fn run(args: ValidateArgs) -> Result<Code> {
     let event = catalogue().find(&args.event)?;
-    let side = if args.side.request {
-        Side::Request
-    } else {
-        Side::Response
-    };
-    let doc = super::read_json(&args.input)?;
+    let side = Side::from(args.side);
+    let doc = read_json(&args.input)?;
     let violations = check_document(event, side, &doc);
-    let name = if args.input.as_os_str() == "-" {
-        "<stdin>".to_owned()
-    } else {
-        args.input.display().to_string()
-    };
-    let mut out = std::io::stdout().lock();
-    if args.format == Format::Human {
-        if violations.is_empty() {
-            writeln!(
-                out,
-                "{} {name} is a valid {} {}",
-                "✓".green().bold(),
-                event.id,
-                side.as_str()
-            )?;
-        } else {
+    let name = display_name(&args.input);
+    let valid = violations.is_empty();
+    let mut out = term::stdout();
+    match args.format {
+        LineFormat::Human if valid => writeln!(
+            out,
+            "{} {name} is a valid {} {}",
+            "✓".green().bold(),
+            event.id,
+            side.as_str()
+        )?,
+        LineFormat::Human => {
             writeln!(
                 out,
                 "{} {name} is not a valid {} {}:",
@@ -43,16 +38,13 @@ pub fn run(args: ValidateArgs) -> Result<Code> {
             )?;
             write_violations(&mut out, &violations)?;
         }
-    } else {
-        let rec = serde_json::json!({
-            "type": "validation", "file": name, "event": event.id, "side": side.as_str(),
-            "verdict": if violations.is_empty() { "ok" } else { "invalid" }, "violations": violations,
-        });
-        writeln!(out, "{rec}")?;
+        LineFormat::Json => {
+            let rec = serde_json::json!({
+                "type": "validation", "file": name, "event": event.id, "side": side.as_str(),
+                "verdict": if valid { "ok" } else { "invalid" }, "violations": violations,
+            });
+            writeln!(out, "{rec}")?;
+        }
     }
-    Ok(if violations.is_empty() {
-        Code::Ok
-    } else {
-        Code::CheckFailed
-    })
+    Ok(if valid { Code::Ok } else { Code::CheckFailed })
 }

@@ -2,17 +2,16 @@
 //! a missing parameter, a stale or millisecond `RequestTime`, the wrong token, the wrong order.
 
 use crate::cli::VerifyArgs;
-use crate::exit::{usage, Code};
-use crate::session::now_ms;
+use crate::clock::now_ms;
+use crate::exit::Code;
 use crate::sign::verify;
+use crate::term;
 use anyhow::Result;
 use colored::Colorize;
 use std::io::Write;
 
 pub fn run(args: VerifyArgs) -> Result<Code> {
-    let url = url::Url::parse(&args.url)
-        .map_err(|e| usage(format!("{:?} is not a URL: {e}", args.url)))?;
-    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let pairs: Vec<(String, String)> = args.url.query_pairs().into_owned().collect();
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let now = args.now.unwrap_or_else(|| now_ms() / 1000);
     let mut problems = Vec::new();
@@ -38,7 +37,7 @@ pub fn run(args: VerifyArgs) -> Result<Code> {
     if let Err(p) = &checked {
         problems.push(p.to_string());
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = term::stdout();
     if problems.is_empty() {
         let t = checked.unwrap_or_default();
         writeln!(

@@ -1,0 +1,270 @@
+//! A callback as the platform sends it: the body, addressed and signed.
+//!
+//! Tencent: POST to the configured URL with `SdkAppid`, `CallbackCommand`, `contenttype=json`,
+//! `ClientIP`, `OptPlatform` and `RequestID` appended to any query it already has, then `Sign`
+//! and `RequestTime` when a token is set. Huawei CEC: POST to `<base>/webhooks/v1/messages`
+//! with `Authorization: Bearer <token>`.
+
+use crate::catalogue::Event;
+use crate::clock::Clock;
+use crate::redact;
+use crate::secret::Secret;
+use crate::session::{uuid_v4, Session};
+use crate::sign::sign;
+use bytes::Bytes;
+use serde_json::Value;
+use url::Url;
+
+/// The platform's identity on every callback.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub sdkappid: String,
+    pub token: Option<Secret>,
+    pub client_ip: String,
+    pub platform: String,
+    /// `--query KEY=VALUE`: replaces a parameter of the same name, or is appended.
+    pub extra_query: Vec<(String, String)>,
+}
+
+/// One callback, ready to send (or to print under `--dry-run`).
+#[derive(Debug, Clone)]
+pub struct Callback {
+    pub event: &'static Event,
+    /// Parsed once, when built: the client takes it as is, with no re-parse per request.
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+    pub request_id: Option<String>,
+    pub session_id: Option<String>,
+}
+
+impl Callback {
+    /// Address and sign `body` for `event`; `request_time` is in seconds.
+    pub fn new(
+        event: &'static Event,
+        target: &Url,
+        identity: &Identity,
+        body: Bytes,
+        request_id: String,
+        request_time: u64,
+        session_id: Option<String>,
+    ) -> Callback {
+        let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+        let url = if event.is_cec() {
+            if let Some(token) = &identity.token {
+                headers.push(bearer(token));
+            }
+            cec_url(target)
+        } else {
+            tencent_url(target, event, identity, &request_id, request_time)
+        };
+        Callback {
+            event,
+            url,
+            headers,
+            body,
+            request_id: (!event.is_cec()).then_some(request_id),
+            session_id,
+        }
+    }
+
+    /// The callback carrying `body` in `session`: a fresh `RequestID` from the session,
+    /// `RequestTime` now (by `clock`).
+    pub fn from_body(
+        event: &'static Event,
+        body: &Value,
+        session: &mut Session,
+        target: &Url,
+        identity: &Identity,
+        clock: Clock,
+    ) -> Callback {
+        let request_id = uuid_v4(session.rng());
+        let session_id = body
+            .get("SessionId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let bytes = Bytes::from(serde_json::to_vec(body).expect("a JSON value always serialises"));
+        Callback::new(
+            event,
+            target,
+            identity,
+            bytes,
+            request_id,
+            clock.now_ms() / 1000,
+            session_id,
+        )
+    }
+
+    /// Headers as they may be shown: credentials redacted.
+    pub fn shown_headers(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .map(|(k, v)| (k.clone(), redact::header(k, v)))
+            .collect()
+    }
+
+    /// The URL as it may be shown: user info (`user:pass@`) redacted.
+    pub fn shown_url(&self) -> String {
+        redact::url(self.url.as_str())
+    }
+}
+
+/// `Authorization: Bearer <token>`, the header of a CEC push.
+pub fn bearer(token: &Secret) -> (String, String) {
+    (
+        "Authorization".to_owned(),
+        format!("Bearer {}", token.expose()),
+    )
+}
+
+/// `<base>/webhooks/v1/messages`, keeping the base's query.
+pub fn cec_url(base: &Url) -> Url {
+    let mut u = base.clone();
+    let path = format!("{}/webhooks/v1/messages", base.path().trim_end_matches('/'));
+    u.set_path(&path);
+    u
+}
+
+/// The configured URL with the platform's parameters, in the documented order.
+pub fn tencent_url(
+    base: &Url,
+    event: &Event,
+    id: &Identity,
+    request_id: &str,
+    request_time: u64,
+) -> Url {
+    let sign_value = id.token.as_ref().map(|t| sign(t, request_time));
+    let time_value = request_time.to_string();
+    let mut params: Vec<(&str, &str)> = vec![
+        ("SdkAppid", &id.sdkappid),
+        ("CallbackCommand", &event.command),
+        ("contenttype", "json"),
+        ("ClientIP", &id.client_ip),
+        ("OptPlatform", &id.platform),
+        ("RequestID", request_id),
+    ];
+    if let Some(s) = &sign_value {
+        params.push(("Sign", s));
+        params.push(("RequestTime", &time_value));
+    }
+    for (key, value) in &id.extra_query {
+        match params.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value,
+            None => params.push((key, value)),
+        }
+    }
+    with_params(base, &params)
+}
+
+/// `base` with `params` form-encoded after any query it already has.
+pub fn with_params(base: &Url, params: &[(&str, &str)]) -> Url {
+    let mut u = base.clone();
+    u.query_pairs_mut().extend_pairs(params);
+    u
+}
+
+/// `url` with a raw, already encoded query appended after its own, untouched (relaying and
+/// `replay --as-is` must not re-encode what was captured).
+pub fn with_raw_query(url: &Url, raw: &str) -> Url {
+    let mut u = url.clone();
+    if raw.is_empty() {
+        return u;
+    }
+    match url.query().filter(|own| !own.is_empty()) {
+        Some(own) => u.set_query(Some(&format!("{own}&{raw}"))),
+        None => u.set_query(Some(raw)),
+    }
+    u
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::catalogue;
+
+    fn identity(token: Option<&str>) -> Identity {
+        Identity {
+            sdkappid: "888888".into(),
+            token: token.map(Secret::new),
+            client_ip: "127.0.0.1".into(),
+            platform: "RESTAPI".into(),
+            extra_query: vec![],
+        }
+    }
+
+    #[test]
+    fn tencent_parameters_in_documented_order_after_existing_query() {
+        let ev = catalogue().find("SessionBegin").unwrap();
+        let base = Url::parse("https://www.example.com/cb?tenant=a").unwrap();
+        let url = tencent_url(&base, ev, &identity(Some("xxxxyyyy")), "rid-1", 1669872112);
+        assert_eq!(
+            url.as_str(),
+            "https://www.example.com/cb?tenant=a&SdkAppid=888888&CallbackCommand=Desk.SessionEventNotify&contenttype=json\
+             &ClientIP=127.0.0.1&OptPlatform=RESTAPI&RequestID=rid-1\
+             &Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112"
+        );
+        let unsigned = tencent_url(&base, ev, &identity(None), "rid-1", 1);
+        let unsigned = unsigned.as_str();
+        assert!(!unsigned.contains("Sign=") && !unsigned.contains("RequestTime="));
+    }
+
+    #[test]
+    fn extra_query_replaces_or_appends() {
+        let ev = catalogue().find("SessionBegin").unwrap();
+        let mut id = identity(None);
+        id.extra_query = vec![
+            ("OptPlatform".into(), "Android".into()),
+            ("x".into(), "1 2".into()),
+        ];
+        let url = tencent_url(&Url::parse("http://h/").unwrap(), ev, &id, "r", 1);
+        assert!(
+            url.as_str()
+                .contains("OptPlatform=Android&RequestID=r&x=1+2"),
+            "{url}"
+        );
+    }
+
+    #[test]
+    fn cec_path_keeps_the_base() {
+        assert_eq!(
+            cec_url(&Url::parse("https://h.example/base/").unwrap()).as_str(),
+            "https://h.example/base/webhooks/v1/messages"
+        );
+        assert_eq!(
+            cec_url(&Url::parse("http://h:8080").unwrap()).as_str(),
+            "http://h:8080/webhooks/v1/messages"
+        );
+        let base = Url::parse("http://h/cb?own=1#frag").unwrap();
+        assert_eq!(
+            with_raw_query(&base, "a=%20b").as_str(),
+            "http://h/cb?own=1&a=%20b#frag"
+        );
+        assert_eq!(
+            with_raw_query(&Url::parse("http://h/").unwrap(), "").as_str(),
+            "http://h/"
+        );
+    }
+
+    #[test]
+    fn cec_callbacks_carry_a_bearer_and_no_request_id() {
+        let ev = catalogue().find("cec.read").unwrap();
+        let base = Url::parse("http://h/").unwrap();
+        let c = Callback::new(
+            ev,
+            &base,
+            &identity(Some("tok")),
+            Bytes::new(),
+            "r".into(),
+            1,
+            None,
+        );
+        assert_eq!(c.request_id, None);
+        assert!(c
+            .headers
+            .contains(&("Authorization".into(), "Bearer tok".into())));
+        assert_eq!(
+            c.shown_headers()[1],
+            ("Authorization".into(), "Bearer (redacted)".into())
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! Flag groups shared by several commands (flattened into their `Args`), each with the
+//! lowering into the domain type it stands for.
+
+use super::values::{self, KeyValue};
+use crate::callback::Identity;
+use crate::catalogue::Side;
+use crate::clock::{parse_duration, Clock};
+use crate::envelope::Expect;
+use crate::payload::{Edits, Override};
+use crate::report::{Format, LineFormat};
+use crate::secret::Secret;
+use crate::transport::Policy;
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Ways to change the body that is sent.
+#[derive(Debug, Args, Clone, Default)]
+pub struct EditArgs {
+    /// Override a body field: dotted PATH (`MsgBody.0.MsgContent.Text`), VALUE parsed as JSON when it parses, else a string. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<Override>,
+
+    /// Remove a body field (dotted PATH). Repeatable.
+    #[arg(long = "unset", value_name = "PATH")]
+    pub unset: Vec<String>,
+
+    /// Send this JSON body instead of the built-in one (still signed, still validated); `-` reads stdin.
+    #[arg(long, value_name = "FILE|-")]
+    pub body: Option<PathBuf>,
+}
+
+impl EditArgs {
+    pub fn edits(&self) -> Edits {
+        Edits {
+            set: self.set.clone(),
+            unset: self.unset.clone(),
+        }
+    }
+}
+
+/// Who the platform says it is: URL parameters and the signing token.
+#[derive(Debug, Args, Clone)]
+pub struct IdentityArgs {
+    /// SDKAppID sent as the `SdkAppid` URL parameter.
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "DESKHOOK_SDKAPPID",
+        default_value = "1400187352"
+    )]
+    pub sdkappid: String,
+
+    /// Callback token: Tencent `Sign`/`RequestTime` parameters, CEC `Authorization: Bearer`.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "DESKHOOK_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<Secret>,
+
+    /// The `ClientIP` URL parameter.
+    #[arg(
+        long,
+        value_name = "IP",
+        env = "DESKHOOK_CLIENT_IP",
+        default_value = "127.0.0.1"
+    )]
+    pub client_ip: String,
+
+    /// The `OptPlatform` URL parameter (Desk's value is undocumented: RESTAPI by default).
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "DESKHOOK_PLATFORM",
+        default_value = "RESTAPI"
+    )]
+    pub platform: String,
+
+    /// Add or replace a URL parameter (for example RequestID=fixed-1). Repeatable.
+    #[arg(long = "query", value_name = "KEY=VALUE", hide_short_help = true)]
+    pub query: Vec<KeyValue>,
+}
+
+impl From<&IdentityArgs> for Identity {
+    fn from(a: &IdentityArgs) -> Identity {
+        Identity {
+            sdkappid: a.sdkappid.clone(),
+            token: a.token.clone(),
+            client_ip: a.client_ip.clone(),
+            platform: a.platform.clone(),
+            extra_query: a
+                .query
+                .iter()
+                .map(|q| (q.key.clone(), q.value.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// How each callback is delivered and judged.
+#[derive(Debug, Args, Clone)]
+pub struct DeliveryArgs {
+    /// Give up on an answer after DUR (the platform's limit is 2s); a slower answer is a transport failure.
+    #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// An answer slower than DUR counts as a failed check (default: the timeout).
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub max_latency: Option<Duration>,
+
+    /// Re-deliver a failed callback up to N times, with the same RequestID, as the platform does.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+
+    /// Wait DUR before the first retry, doubling before each further one.
+    #[arg(long, value_name = "DUR", default_value = "500ms", value_parser = parse_duration, hide_short_help = true)]
+    pub backoff: Duration,
+
+    /// What the answers must say: ok (a success envelope), fail, or any well-formed envelope.
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = Expect::Ok)]
+    pub expect: Expect,
+}
+
+impl From<&DeliveryArgs> for Policy {
+    fn from(d: &DeliveryArgs) -> Policy {
+        Policy {
+            timeout: d.timeout,
+            max_latency: d.max_latency,
+            retries: d.retries,
+            backoff: d.backoff,
+            expect: d.expect,
+        }
+    }
+}
+
+/// Load: how many, how many at once, how fast.
+#[derive(Debug, Args, Clone)]
+pub struct LoadArgs {
+    /// Send each event (or run the scenario, or the capture) N times, each with fresh ids.
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: u64,
+
+    /// At most C requests (or scenario runs) in flight at once.
+    #[arg(short = 'c', long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub concurrency: u64,
+
+    /// At most R requests per second.
+    #[arg(long, value_name = "R", value_parser = values::rate)]
+    pub rate: Option<f64>,
+}
+
+/// Repeatable output: ids, times and signatures as a pure function of these.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RepeatArgs {
+    /// Seed every random choice (ids, texts, RequestID) for byte-identical output.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Take NOW (Unix milliseconds) as the current time for EventTime and RequestTime.
+    #[arg(long, value_name = "MILLIS")]
+    pub now: Option<u64>,
+}
+
+impl RepeatArgs {
+    pub fn clock(&self) -> Clock {
+        Clock::from_arg(self.now)
+    }
+}
+
+/// Results on stdout: one line each, JSON Lines, or a JUnit report.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Output format on stdout.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Show request and answer bodies (human format).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+}
+
+/// Records on stdout, as lines for people or JSON Lines (`--json` is the old spelling).
+#[derive(Debug, Args, Clone)]
+pub struct LineOutputArgs {
+    /// Output format on stdout.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LineFormat::Human)]
+    pub format: LineFormat,
+
+    /// The same as --format json.
+    #[arg(long, hide = true, conflicts_with = "format")]
+    pub json: bool,
+}
+
+impl LineOutputArgs {
+    pub fn format(&self) -> LineFormat {
+        if self.json {
+            LineFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+/// Which side of the exchange a document is.
+#[derive(Debug, Args, Clone, Copy)]
+#[group(required = true, multiple = false)]
+pub struct SideArgs {
+    /// The callback body the platform sends.
+    #[arg(long)]
+    pub request: bool,
+
+    /// The answer the backend returns.
+    #[arg(long)]
+    pub response: bool,
+}
+
+impl From<SideArgs> for Side {
+    fn from(s: SideArgs) -> Side {
+        if s.request {
+            Side::Request
+        } else {
+            Side::Response
+        }
+    }
+}

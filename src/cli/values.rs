@@ -1,0 +1,104 @@
+//! Typed flag values: each parser teaches the syntax it expects, so clap refuses a bad value
+//! with exit 2 and a message naming the flag.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use url::Url;
+
+/// `KEY=VALUE` (`--query`, `--vars`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+impl FromStr for KeyValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok(KeyValue {
+                key: k.to_owned(),
+                value: v.to_owned(),
+            }),
+            _ => Err(format!(
+                "expected KEY=VALUE (for example OptPlatform=Android), got {s:?}"
+            )),
+        }
+    }
+}
+
+/// A callback URL: `http://` or `https://`, as the platform requires.
+pub fn http_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| {
+        if !s.contains("://") {
+            format!("{e}: add the scheme, for example http://{s}")
+        } else {
+            e.to_string()
+        }
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("the callback URL must start with http:// or https://".into());
+    }
+    Ok(url)
+}
+
+/// Any absolute URL (`verify` checks callback URLs whatever their scheme).
+pub fn any_url(s: &str) -> Result<Url, String> {
+    Url::parse(s).map_err(|e| format!("{e}: expected a full callback URL, query included"))
+}
+
+/// A positive, finite number of requests per second.
+pub fn rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!(
+            "expected a positive number of requests per second (for example 50 or 0.5), got {s:?}"
+        )),
+    }
+}
+
+/// `--respond ok|fail|FILE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RespondArg {
+    Ok,
+    Fail,
+    File(PathBuf),
+}
+
+impl FromStr for RespondArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "ok" => RespondArg::Ok,
+            "fail" => RespondArg::Fail,
+            "" => return Err("expected ok, fail or a JSON file".into()),
+            file => RespondArg::File(PathBuf::from(file)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_teach_the_scheme() {
+        assert!(http_url("http://127.0.0.1:3000/cb").is_ok());
+        let e = http_url("127.0.0.1:3000").unwrap_err();
+        assert!(e.contains("http://127.0.0.1:3000"), "{e}");
+        assert!(http_url("ftp://h/").unwrap_err().contains("http://"));
+    }
+
+    #[test]
+    fn key_values_and_rates() {
+        let kv: KeyValue = "RequestID=a=b".parse().unwrap();
+        assert_eq!((kv.key.as_str(), kv.value.as_str()), ("RequestID", "a=b"));
+        assert!("=x".parse::<KeyValue>().is_err());
+        assert_eq!(rate("0.5"), Ok(0.5));
+        for bad in ["0", "-1", "inf", "NaN", "x"] {
+            assert!(rate(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! [`Exchange`]: one request the receiver got and what it answered — built once per request,
+//! then written to the capture (`listen --save`, one JSON line in the format of
+//! `fixtures/capture.schema.json`), shown on the terminal, and read back by `replay`.
+
+use crate::violation::Violation;
+use anyhow::{Context, Result};
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What the receiver made of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExchangeVerdict {
+    /// A well-formed, authentic callback of a known event, answered.
+    Accepted,
+    /// Answered, but the body breaks its event's schema (or the event is unknown).
+    Invalid,
+    /// Refused with a 4xx: malformed, unauthentic or foreign.
+    Refused,
+    /// With `--forward-to`: the backend did not answer (502).
+    ForwardFailed,
+    /// With `--forward-to`: the backend's answer breaks the documented envelope.
+    InvalidAnswer,
+}
+
+impl ExchangeVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExchangeVerdict::Accepted => "accepted",
+            ExchangeVerdict::Invalid => "invalid",
+            ExchangeVerdict::Refused => "refused",
+            ExchangeVerdict::ForwardFailed => "forward_failed",
+            ExchangeVerdict::InvalidAnswer => "invalid_answer",
+        }
+    }
+}
+
+/// One exchange. The body is kept exactly as received: `body` when it is UTF-8, else
+/// `body_base64`. Header values that carry credentials are redacted; the query is raw.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Exchange {
+    /// Format version of this line.
+    pub v: u32,
+    /// Sequence number within this `listen` run.
+    pub seq: u64,
+    /// When the request arrived / was answered, Unix milliseconds.
+    pub received_at_ms: u64,
+    pub answered_at_ms: u64,
+    pub remote: String,
+    pub method: String,
+    pub path: String,
+    /// The raw query string, as received.
+    pub query: String,
+    /// Request headers; secret-bearing values are redacted.
+    pub headers: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_base64: Option<String>,
+    /// The recognised event id, if any.
+    pub event: Option<String>,
+    /// The body's `SessionId`, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    pub provider: Option<String>,
+    pub verdict: ExchangeVerdict,
+    /// Problems of the request (schema violations, or why it was refused).
+    pub problems: Vec<Violation>,
+    /// The HTTP status and body deskhook (or the --forward-to backend) answered.
+    pub status: u16,
+    pub answer: String,
+    pub latency_ms: f64,
+    /// With --forward-to: problems found in the backend's answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answer_problems: Vec<Violation>,
+}
+
+impl Exchange {
+    /// The body bytes exactly as received.
+    pub fn body_bytes(&self) -> Result<Vec<u8>> {
+        match (&self.body, &self.body_base64) {
+            (Some(text), _) => Ok(text.as_bytes().to_vec()),
+            (None, Some(b64)) => base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .context("body_base64 is not base64"),
+            (None, None) => Ok(Vec::new()),
+        }
+    }
+
+    /// Store `bytes` as `body` (UTF-8) or `body_base64`.
+    pub fn set_body(&mut self, bytes: &[u8]) {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => self.body = Some(s.to_owned()),
+            Err(_) => {
+                self.body_base64 = Some(base64::engine::general_purpose::STANDARD.encode(bytes))
+            }
+        }
+    }
+
+    /// The capture line (without its newline).
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).expect("an exchange always serialises")
+    }
+
+    /// The parsed body, when it is JSON.
+    pub fn body_json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body_bytes().ok()?).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::violation::Where;
+
+    pub fn sample() -> Exchange {
+        let mut r = Exchange {
+            v: 1,
+            seq: 1,
+            received_at_ms: 1,
+            answered_at_ms: 2,
+            remote: "127.0.0.1:1".into(),
+            method: "POST".into(),
+            path: "/".into(),
+            query: "a=b".into(),
+            headers: vec![("authorization".into(), "Bearer (redacted)".into())],
+            body: None,
+            body_base64: None,
+            event: Some("cec.read".into()),
+            session_id: None,
+            provider: Some("huawei".into()),
+            verdict: ExchangeVerdict::Refused,
+            problems: vec![Violation::new(Where::Request, "x", "y")],
+            status: 401,
+            answer: "{}".into(),
+            latency_ms: 0.5,
+            answer_problems: vec![],
+        };
+        r.set_body(b"\xff\xfe not utf-8");
+        r
+    }
+
+    #[test]
+    fn the_line_matches_the_documented_schema_and_round_trips() {
+        let schema: Value =
+            serde_json::from_str(crate::assets::get("capture.schema.json").unwrap()).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let line = sample().to_line();
+        let doc: Value = serde_json::from_str(&line).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let back: Exchange = serde_json::from_str(&line).unwrap();
+        assert_eq!(back.body_bytes().unwrap(), b"\xff\xfe not utf-8");
+        assert_eq!(back.verdict, ExchangeVerdict::Refused);
+        assert_eq!(back.problems[0].at, Where::Request);
+    }
+
+    #[test]
+    fn json_bodies_parse_and_others_do_not() {
+        let mut e = sample();
+        assert_eq!(e.body_json(), None);
+        e.body_base64 = None;
+        e.set_body(br#"{"a":1}"#);
+        assert_eq!(e.body_json().unwrap()["a"], 1);
+    }
+}

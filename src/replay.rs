@@ -1,0 +1,191 @@
+//! Replaying a capture: each captured exchange that is a POST of a recognised event becomes a
+//! callback again, its body byte for byte as captured. By default the query is re-signed (the
+//! captured `Sign`/`RequestTime` go; fresh ones come with a token, since a captured
+//! `RequestTime` is stale after 60 s); `as_is` keeps the captured query untouched. The
+//! captured `RequestID` is kept, so a replay exercises the backend's de-duplication.
+
+use crate::callback::{bearer, cec_url, with_params, with_raw_query, Callback};
+use crate::catalogue::{catalogue, Event};
+use crate::clock::Clock;
+use crate::exchange::Exchange;
+use crate::error::usage;
+use crate::secret::Secret;
+use crate::sign::sign;
+use anyhow::Result;
+use bytes::Bytes;
+use serde_json::Value;
+use url::Url;
+
+/// How captured exchanges become callbacks again.
+pub struct Replayer {
+    pub target: Url,
+    pub token: Option<Secret>,
+    pub as_is: bool,
+    pub clock: Clock,
+    /// Replay only these events (all when empty).
+    pub only: Vec<&'static Event>,
+}
+
+/// One captured exchange to send again, with its line number for messages.
+pub struct Item {
+    pub line: u64,
+    pub event: &'static Event,
+    pub exchange: Exchange,
+}
+
+impl Replayer {
+    /// A capture line: `Ok(None)` for exchanges that are not replayable callbacks (refused
+    /// GETs, unrecognised bodies) or are filtered out; `Err` says why the line is malformed.
+    pub fn parse_line(&self, line: u64, bytes: &[u8]) -> Result<Option<Item>, String> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| "not UTF-8: a capture line is JSON".to_owned())?;
+        let exchange: Exchange =
+            serde_json::from_str(text).map_err(|e| format!("not a capture record: {e}"))?;
+        if exchange.method != "POST" {
+            return Ok(None);
+        }
+        let Some(event) = exchange
+            .event
+            .as_deref()
+            .and_then(|id| catalogue().find(id).ok())
+        else {
+            return Ok(None);
+        };
+        if !self.only.is_empty() && !self.only.iter().any(|o| std::ptr::eq(*o, event)) {
+            return Ok(None);
+        }
+        if exchange.body.is_none() && exchange.body_base64.is_none() {
+            return Err("the record has neither body nor body_base64".into());
+        }
+        Ok(Some(Item {
+            line,
+            event,
+            exchange,
+        }))
+    }
+
+    /// The callback for a captured exchange: the same body bytes, the target URL with the
+    /// captured query (re-signed unless `as_is`), a Bearer from the token for CEC.
+    pub fn callback(&self, item: Item) -> Result<Callback> {
+        let Item {
+            line,
+            event,
+            exchange,
+        } = item;
+        let body = exchange
+            .body_bytes()
+            .map_err(|e| usage(format!("capture line {line}: {e}")))?;
+        let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(exchange.query.as_bytes())
+            .into_owned()
+            .collect();
+        let url = if event.is_cec() {
+            if let Some(t) = &self.token {
+                headers.push(bearer(t));
+            }
+            with_raw_query(&cec_url(&self.target), &exchange.query)
+        } else if self.as_is {
+            with_raw_query(&self.target, &exchange.query)
+        } else {
+            self.resigned(&pairs)
+        };
+        let request_id = pairs
+            .iter()
+            .find(|(k, _)| k == "RequestID")
+            .map(|(_, v)| v.clone());
+        let session_id = serde_json::from_slice::<Value>(&body).ok().and_then(|b| {
+            b.get("SessionId")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+        Ok(Callback {
+            event,
+            url,
+            headers,
+            body: Bytes::from(body),
+            request_id,
+            session_id,
+        })
+    }
+
+    /// The captured parameters without the stale signature, plus a fresh one.
+    fn resigned(&self, pairs: &[(String, String)]) -> Url {
+        let mut params: Vec<(&str, &str)> = pairs
+            .iter()
+            .filter(|(k, _)| k != "Sign" && k != "RequestTime")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let now = self.clock.now_ms() / 1000;
+        let signed = self.token.as_ref().map(|t| (sign(t, now), now.to_string()));
+        if let Some((sign_value, time_value)) = &signed {
+            params.push(("Sign", sign_value));
+            params.push(("RequestTime", time_value));
+        }
+        with_params(&self.target, &params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replayer(as_is: bool, token: Option<&str>) -> Replayer {
+        Replayer {
+            target: Url::parse("http://backend.test/cb?tenant=1").unwrap(),
+            token: token.map(Secret::new),
+            as_is,
+            clock: Clock::Fixed(1_669_872_112_000),
+            only: vec![],
+        }
+    }
+
+    fn item(line: &str) -> Item {
+        replayer(false, None)
+            .parse_line(1, line.as_bytes())
+            .unwrap()
+            .unwrap()
+    }
+
+    const LINE: &str = r#"{"v":1,"seq":1,"received_at_ms":1,"answered_at_ms":2,"remote":"127.0.0.1:1","method":"POST","path":"/cb","query":"SdkAppid=1&CallbackCommand=Desk.SessionEventNotify&RequestID=r-1&Sign=old&RequestTime=1","headers":[],"body":"{\"Event\": \"SessionBegin\" ,\"SessionId\":\"s\"}","event":"SessionBegin","provider":"tencent","verdict":"accepted","problems":[],"status":200,"answer":"{}","latency_ms":0.1}"#;
+
+    #[test]
+    fn resigns_by_default_and_keeps_the_body_bytes() {
+        let c = replayer(false, Some("xxxxyyyy"))
+            .callback(item(LINE))
+            .unwrap();
+        assert_eq!(
+            c.url.as_str(),
+            "http://backend.test/cb?tenant=1&SdkAppid=1&CallbackCommand=Desk.SessionEventNotify&RequestID=r-1\
+             &Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112"
+        );
+        assert_eq!(
+            &c.body[..],
+            br#"{"Event": "SessionBegin" ,"SessionId":"s"}"#
+        );
+        assert_eq!(c.request_id.as_deref(), Some("r-1"));
+        assert_eq!(c.session_id.as_deref(), Some("s"));
+    }
+
+    #[test]
+    fn as_is_keeps_the_captured_query() {
+        let c = replayer(true, Some("t")).callback(item(LINE)).unwrap();
+        assert!(c.url.as_str().ends_with("?tenant=1&SdkAppid=1&CallbackCommand=Desk.SessionEventNotify&RequestID=r-1&Sign=old&RequestTime=1"));
+    }
+
+    #[test]
+    fn malformed_and_unreplayable_lines() {
+        let r = replayer(false, None);
+        assert!(r
+            .parse_line(1, b"{not json")
+            .err()
+            .unwrap()
+            .contains("not a capture record"));
+        let get = LINE.replace("\"POST\"", "\"GET\"");
+        assert!(r.parse_line(1, get.as_bytes()).unwrap().is_none());
+        let only_end = Replayer {
+            only: vec![catalogue().find("SessionEnd").unwrap()],
+            ..replayer(false, None)
+        };
+        assert!(only_end.parse_line(1, LINE.as_bytes()).unwrap().is_none());
+    }
+}

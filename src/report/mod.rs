@@ -1,0 +1,198 @@
+//! What a run of `send`, `flow` or `replay` shows: one line per callback (human), JSON Lines,
+//! or a JUnit report, then the summary. Results go to stdout; notes and the progress bar to
+//! stderr. No token or Bearer value reaches any of them: callbacks are only ever shown through
+//! `Callback::shown_*`.
+
+pub mod human;
+pub mod json;
+pub mod junit;
+mod summary;
+
+pub use summary::Summary;
+
+use crate::callback::Callback;
+use crate::engine::Sink;
+use crate::term::{progress, Out};
+use crate::transport::Delivery;
+use std::io::{self, Write};
+
+/// How results are shown (`send`, `flow`, `replay`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One line per request on stdout.
+    Human,
+    /// JSON Lines, one object per request, then a summary object.
+    Json,
+    /// A JUnit XML report, one test case per request.
+    Junit,
+}
+
+/// How a stream of records is shown where a report makes no sense (`listen`, `validate`,
+/// `events`, `flows`, `sign`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LineFormat {
+    /// Lines for people.
+    #[default]
+    Human,
+    /// JSON Lines.
+    Json,
+}
+
+/// Writes results as they arrive, and the report at the end.
+pub struct Reporter {
+    format: Format,
+    verbose: bool,
+    out: Out,
+    junit: Vec<quick_junit::TestCase>,
+    index: u64,
+}
+
+impl Reporter {
+    pub fn new(format: Format, verbose: bool) -> Reporter {
+        Reporter {
+            format,
+            verbose,
+            out: Out::new(),
+            junit: Vec::new(),
+            index: 0,
+        }
+    }
+
+    /// One callback shown under `--dry-run` (human or JSON; a dry run has no results).
+    pub fn request(&mut self, c: &Callback) -> io::Result<()> {
+        match self.format {
+            Format::Human => human::write_request(&mut self.out, c)?,
+            Format::Json | Format::Junit => writeln!(self.out, "{}", json::request_record(c))?,
+        }
+        self.out.tick()
+    }
+
+    /// One delivered callback.
+    pub fn delivery(&mut self, d: &Delivery) -> io::Result<()> {
+        let i = self.index;
+        self.index += 1;
+        match self.format {
+            Format::Human => human::write_delivery(&mut self.out, d, self.verbose)?,
+            Format::Json => {
+                serde_json::to_writer(&mut self.out, &json::result_record(i, d, self.verbose))?;
+                self.out.write_all(b"\n")?;
+            }
+            Format::Junit => {
+                self.junit.push(junit::case(i, d));
+                return Ok(());
+            }
+        }
+        self.out.tick()
+    }
+
+    /// The summary (human: when more than one request; JSON: always), or the JUnit report.
+    pub fn finish(&mut self, summary: &mut Summary, title: &str) -> io::Result<()> {
+        match self.format {
+            Format::Human if summary.sent > 1 || summary.attempts > summary.sent => {
+                writeln!(self.out, "{}", human::summary_line(summary))?;
+            }
+            Format::Human => {}
+            Format::Json => writeln!(self.out, "{}", json::summary_record(summary))?,
+            Format::Junit => {
+                let cases = std::mem::take(&mut self.junit);
+                let xml = junit::report(title, cases).map_err(io::Error::other)?;
+                writeln!(self.out, "{xml}")?;
+            }
+        }
+        self.out.flush()
+    }
+}
+
+/// A run's report: every delivery counted, shown and ticked on the progress bar.
+pub struct RunReport {
+    reporter: Reporter,
+    summary: Summary,
+    bar: indicatif::ProgressBar,
+    title: String,
+}
+
+impl RunReport {
+    /// `total` deliveries expected (for the bar), shown as `format`.
+    pub fn new(format: Format, verbose: bool, total: Option<u64>, title: &str) -> RunReport {
+        RunReport {
+            reporter: Reporter::new(format, verbose),
+            summary: Summary::default(),
+            bar: progress(total, total.is_none_or(|t| t > 1)),
+            title: title.to_owned(),
+        }
+    }
+
+    /// Clear the bar, print the summary or report, and give the summary back.
+    pub fn finish(mut self) -> io::Result<Summary> {
+        self.bar.finish_and_clear();
+        self.reporter.finish(&mut self.summary, &self.title)?;
+        Ok(self.summary)
+    }
+}
+
+impl Sink for RunReport {
+    fn record(&mut self, d: &Delivery) -> io::Result<()> {
+        self.summary.add(d);
+        let (reporter, bar) = (&mut self.reporter, &self.bar);
+        bar.suspend(|| reporter.delivery(d))?;
+        bar.inc(1);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::callback::Identity;
+    use crate::catalogue::catalogue;
+    use crate::violation::{Violation, Where};
+    use serde_json::Value;
+    use std::time::Duration;
+
+    #[test]
+    fn json_records_match_the_documented_schema() {
+        let schema: Value =
+            serde_json::from_str(crate::assets::get("output.schema.json").unwrap()).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let event = catalogue().find("SessionBegin").unwrap();
+        let url = url::Url::parse("http://127.0.0.1:1/").unwrap();
+        let id = Identity {
+            sdkappid: "1".into(),
+            token: None,
+            client_ip: "127.0.0.1".into(),
+            platform: "RESTAPI".into(),
+            extra_query: vec![],
+        };
+        let c = Callback::new(
+            event,
+            &url,
+            &id,
+            bytes::Bytes::from_static(b"{}"),
+            "r".into(),
+            1,
+            None,
+        );
+        let d = Delivery {
+            callback: c.clone(),
+            status: Some(500),
+            latency: Duration::from_millis(3),
+            attempts: 3,
+            violations: vec![Violation::new(Where::Status, "200", "500")],
+            error: None,
+            answer_text: Some("oops".into()),
+            answer: None,
+            context: Some("flow run 1 step 1".into()),
+        };
+        let mut s = Summary::default();
+        s.add(&d);
+        for rec in [
+            serde_json::to_value(json::result_record(0, &d, true)).unwrap(),
+            serde_json::to_value(json::result_record(1, &d, false)).unwrap(),
+            json::summary_record(&mut s),
+            json::request_record(&c),
+        ] {
+            let errors: Vec<String> = validator.iter_errors(&rec).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{rec}: {errors:?}");
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! The terminal: colour decided once at start-up, notes on stderr, buffered stdout, and the
+//! progress bar.
+//!
+//! Colour is decided per stream: `colored` always writes its codes (unless `--color never`)
+//! and every write goes through an [`anstream`] stream, which keeps them on a terminal and
+//! strips them for a pipe, a file, `NO_COLOR`, or `TERM=dumb` — so a piped stdout never
+//! decides the colour of a terminal's stderr, or the reverse.
+
+use std::io::{self, IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+/// `--color`: when to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set or TERM is dumb.
+    Auto,
+    Always,
+    Never,
+}
+
+/// Decide colour once for the whole process.
+pub fn init_color(choice: ColorChoice) {
+    colored::control::set_override(choice != ColorChoice::Never);
+    let global = match choice {
+        ColorChoice::Auto => anstream::ColorChoice::Auto,
+        ColorChoice::Always => anstream::ColorChoice::Always,
+        ColorChoice::Never => anstream::ColorChoice::Never,
+    };
+    global.write_global();
+}
+
+/// Stdout, with colour codes kept or stripped for it.
+pub fn stdout() -> anstream::AutoStream<io::StdoutLock<'static>> {
+    anstream::AutoStream::auto(io::stdout().lock())
+}
+
+/// A diagnostic on stderr: `note: ...`.
+pub fn note(msg: impl AsRef<str>) {
+    use colored::Colorize;
+    let mut err = anstream::stderr();
+    let _ = writeln!(err, "{} {}", "note:".cyan(), msg.as_ref());
+}
+
+/// Stdout, buffered: flushed after every record when a person watches (a terminal), else at
+/// most every 50 ms and at the end, so a 20,000-line run is not 20,000 write calls.
+pub struct Out {
+    buf: io::BufWriter<anstream::AutoStream<io::Stdout>>,
+    live: bool,
+    last_flush: Instant,
+}
+
+impl Out {
+    pub fn new() -> Out {
+        Out {
+            buf: io::BufWriter::with_capacity(64 * 1024, anstream::AutoStream::auto(io::stdout())),
+            live: io::stdout().is_terminal(),
+            last_flush: Instant::now(),
+        }
+    }
+
+    /// Flush if a person is watching or the last flush is 50 ms old.
+    pub fn tick(&mut self) -> io::Result<()> {
+        if self.live || self.last_flush.elapsed() >= Duration::from_millis(50) {
+            self.last_flush = Instant::now();
+            self.buf.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl Default for Out {
+    fn default() -> Self {
+        Out::new()
+    }
+}
+
+impl Write for Out {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.buf.write(b)
+    }
+
+    fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
+        self.buf.write_all(b)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.buf.flush()
+    }
+}
+
+/// A progress bar on stderr, only when a person is watching it.
+pub fn progress(total: Option<u64>, enabled: bool) -> indicatif::ProgressBar {
+    if !enabled || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = match total {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} {pos}/{len} callbacks {wide_bar} {per_sec} eta {eta}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    bar
+}
