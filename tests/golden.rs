@@ -12,8 +12,7 @@ mod support;
 
 use serde_json::Value;
 use std::path::PathBuf;
-use std::time::Duration;
-use support::{deskhook, manifest_dir, sha256_hex};
+use support::{manifest_dir, sha256_hex, stdout_of};
 
 const UPDATE_HINT: &str = "if the change is intended, run `UPDATE_GOLDEN=1 cargo test --test golden` and review the diff of tests/golden/";
 
@@ -67,23 +66,6 @@ const SEND_ALL_HUMAN: (&str, &[&str]) = (
 
 fn golden_path(name: &str) -> PathBuf {
     manifest_dir().join("tests/golden").join(name)
-}
-
-/// Run deskhook (no colour: `NO_COLOR=1`, stdout a pipe) and return its stdout.
-fn stdout_of(args: &[&str]) -> String {
-    let out = deskhook()
-        .args(args)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .expect("deskhook runs");
-    let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "deskhook {args:?} failed\nstdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
 }
 
 /// Where two texts first differ: (1-based line number, expected line, actual line).

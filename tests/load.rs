@@ -10,10 +10,7 @@ use std::time::Duration;
 use support::{deskhook, documented_success, TestServer};
 
 fn json_lines(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
+    support::json_lines(&String::from_utf8_lossy(stdout))
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod support;
 
 use serde_json::{Map, Value};
 use std::path::PathBuf;
-use support::{deskhook, manifest_dir, read_json, schema_errors, schema_file_errors};
+use support::{deskhook, manifest_dir, read_json, schema_errors, schema_file_errors, stdout_of};
 
 /// One entry of `fixtures/seeds/index.json`.
 struct Seed {
@@ -47,19 +47,6 @@ fn seeds() -> Vec<Seed> {
             event: e["event"].as_str().map(str::to_owned),
         })
         .collect()
-}
-
-/// stdout of a successful deskhook run.
-fn stdout_of(args: &[&str]) -> String {
-    let out = deskhook().args(args).output().expect("deskhook runs");
-    assert!(
-        out.status.success(),
-        "deskhook {args:?} exited {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
 #[test]
