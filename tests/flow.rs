@@ -644,7 +644,7 @@ fn a_scenario_with_an_unknown_event_is_a_usage_error_naming_file_and_step() {
         "typo.toml",
         "description = \"typo\"\n\n[[step]]\nevent = \"SessionBegin\"\n\n[[step]]\nevent = \"SesionEnd\"\n",
     );
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let r = flow_to(&server, &file, &[]);
     assert_code(&r, 2);
     assert!(r.stderr.contains("typo.toml"), "{}", r.dump());
@@ -661,7 +661,7 @@ fn a_scenario_with_an_unknown_key_is_a_usage_error() {
         "odd-key.toml",
         "description = \"odd\"\n\n[[step]]\nevent = \"SessionBegin\"\npauze = \"1s\"\n",
     );
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let r = flow_to(&server, &file, &[]);
     assert_code(&r, 2);
     assert!(r.stderr.contains("odd-key.toml"), "{}", r.dump());
@@ -850,7 +850,7 @@ fn flow_retries_the_failing_step() {
 
 #[test]
 fn dry_run_flows_are_byte_identical_and_send_nothing() {
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let args = [&["--dry-run"][..], &REPEATABLE, &["--format", "json"]].concat();
     let first = flow_to(&server, "bot-to-human", &args);
     let second = flow_to(&server, "bot-to-human", &args);

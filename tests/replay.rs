@@ -282,7 +282,7 @@ fn only_filters_by_event() {
 #[test]
 fn only_with_an_unknown_event_is_a_usage_error() {
     let cap = capture_file(|_| {});
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let r = replay(&cap.path, &server.url(), &["--only", "SesionEnd"]);
     assert_code(&r, 2);
     assert!(r.stderr.contains("SesionEnd"), "{}", r.dump());
@@ -359,7 +359,7 @@ fn strict_stops_at_a_malformed_line() {
 
 #[test]
 fn a_capture_with_nothing_to_replay_is_an_input_error() {
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let empty = capture_file(|lines| lines.clear());
     let r = replay(&empty.path, &server.url(), &[]);
     assert_code(&r, 2);

@@ -364,7 +364,7 @@ fn the_to_url_keeps_its_query_and_cec_goes_under_its_path() {
 
 #[test]
 fn dry_run_is_repeatable_signed_and_sends_nothing() {
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let args = [
         &["--dry-run"][..],
         &REPEATABLE,
@@ -435,7 +435,7 @@ fn set_and_unset_reach_the_server() {
 
 #[test]
 fn set_out_of_range_index_is_a_usage_error_naming_the_array() {
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let r = send_to(&server, &["ChatBot.UserSendMsg", "--set", "MsgBody.9.X=1"]);
     assert_code(&r, 2);
     assert!(r.stderr.contains("MsgBody"), "{}", r.stderr);
@@ -444,7 +444,7 @@ fn set_out_of_range_index_is_a_usage_error_naming_the_array() {
 
 #[test]
 fn unset_of_a_missing_field_is_a_usage_error() {
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let r = send_to(&server, &["SessionBegin", "--unset", "Nope"]);
     assert_code(&r, 2);
     assert!(r.stderr.contains("Nope"), "{}", r.stderr);
@@ -453,7 +453,7 @@ fn unset_of_a_missing_field_is_a_usage_error() {
 
 #[test]
 fn unknown_event_suggests_the_closest_id() {
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let r = send_to(&server, &["SesionBegin"]);
     assert_code(&r, 2);
     assert!(r.stderr.contains("SesionBegin"), "{}", r.stderr);
@@ -500,7 +500,7 @@ fn malformed_body_file_is_a_usage_error_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.json");
     std::fs::write(&path, "{\n  \"Event\": \"SessionBegin\",\n  oops\n}\n").unwrap();
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let r = send_to(&server, &["SessionBegin", "--body", path.to_str().unwrap()]);
     assert_code(&r, 2);
     assert!(r.stderr.contains("broken.json"), "{}", r.stderr);

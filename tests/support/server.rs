@@ -1,5 +1,13 @@
 //! [`TestServer`]: a recording HTTP/1 server on `127.0.0.1:<free port>` that answers with a
 //! closure, and [`Recorded`], one request as it saw it.
+//!
+//! Like xh's test server, it fails the test that owns it, when it is dropped (unless the test
+//! is already failing):
+//! - when the answer closure panicked (an assertion inside it failed): the panic is caught on
+//!   the server's thread, the request is answered 500, and the panic is raised again in the
+//!   test, by [`TestServer::requests`] or on drop;
+//! - when it was never hit. A test that expects no request (a dry run, a usage error) says
+//!   so with [`TestServer::never_hit`], which in turn fails when a request does arrive.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -8,8 +16,10 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
+use std::any::Any;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::{Arc, Mutex};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -82,17 +92,33 @@ pub type Answer = (u16, Vec<u8>, Option<Duration>);
 
 type AnswerFn = dyn Fn(&Recorded) -> Answer + Send + Sync + 'static;
 
+/// What the server thread shares with the test.
+#[derive(Default)]
+struct Shared {
+    requests: Mutex<Vec<Recorded>>,
+    /// The message of the first panic of the answer closure.
+    panic: Mutex<Option<String>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A recording HTTP/1 server on `127.0.0.1:<free port>`, running on its own thread with a
-/// current-thread tokio runtime. It stops (cancelling any delayed answer) when dropped.
+/// current-thread tokio runtime. It stops (cancelling any delayed answer) when dropped, and
+/// then fails the test as described in the module documentation.
 pub struct TestServer {
     addr: SocketAddr,
-    requests: Arc<Mutex<Vec<Recorded>>>,
+    shared: Arc<Shared>,
+    /// `false` for [`TestServer::never_hit`].
+    expect_requests: bool,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl TestServer {
-    /// Start a server that answers every request with `answer(&request)`.
+    /// Start a server that answers every request with `answer(&request)`, and that must be
+    /// hit at least once.
     pub fn start<F>(answer: F) -> TestServer
     where
         F: Fn(&Recorded) -> Answer + Send + Sync + 'static,
@@ -102,21 +128,22 @@ impl TestServer {
             .set_nonblocking(true)
             .expect("set the listener non-blocking");
         let addr = listener.local_addr().expect("the listener has an address");
-        let requests: Arc<Mutex<Vec<Recorded>>> = Arc::default();
+        let shared: Arc<Shared> = Arc::default();
         let answer: Arc<AnswerFn> = Arc::new(answer);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let recorded = requests.clone();
+        let on_thread = shared.clone();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("a tokio runtime for the test server");
-            rt.block_on(serve(listener, recorded, answer, rx));
+            rt.block_on(serve(listener, on_thread, answer, rx));
             // Dropping the runtime here cancels open connections and pending delays.
         });
         TestServer {
             addr,
-            requests,
+            shared,
+            expect_requests: true,
             shutdown: Some(tx),
             thread: Some(thread),
         }
@@ -133,17 +160,31 @@ impl TestServer {
         TestServer::start(move |_| (status, body.clone(), None))
     }
 
+    /// A server for a test that expects no request at all (a dry run, a usage error): it
+    /// answers like [`TestServer::documented`], and fails the test if anything reaches it.
+    pub fn never_hit() -> TestServer {
+        let mut server = TestServer::documented();
+        server.expect_requests = false;
+        server
+    }
+
     /// The base URL, `http://127.0.0.1:<port>/`.
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
     }
 
-    /// Every request received so far, in arrival order.
+    /// Every request received so far, in arrival order. Panics (failing the test) if the
+    /// answer closure has panicked.
     pub fn requests(&self) -> Vec<Recorded> {
-        self.requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.raise_closure_panic();
+        lock(&self.shared.requests).clone()
+    }
+
+    #[track_caller]
+    fn raise_closure_panic(&self) {
+        if let Some(msg) = lock(&self.shared.panic).take() {
+            panic!("the test server's answer closure panicked: {msg}");
+        }
     }
 }
 
@@ -155,12 +196,41 @@ impl Drop for TestServer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        if std::thread::panicking() {
+            // The test is failing already; a second panic would abort the process.
+            return;
+        }
+        self.raise_closure_panic();
+        let n = lock(&self.shared.requests).len();
+        if self.expect_requests {
+            assert!(
+                n > 0,
+                "the test server at {} was never hit (a test that expects no request builds \
+                 it with TestServer::never_hit())",
+                self.url()
+            );
+        } else {
+            assert_eq!(
+                n,
+                0,
+                "the TestServer::never_hit() server at {} received {n} request(s)",
+                self.url()
+            );
+        }
     }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 async fn serve(
     listener: TcpListener,
-    requests: Arc<Mutex<Vec<Recorded>>>,
+    shared: Arc<Shared>,
     answer: Arc<AnswerFn>,
     mut shutdown: tokio::sync::oneshot::Receiver<()>,
 ) {
@@ -173,39 +243,25 @@ async fn serve(
                 Err(_) => continue,
             },
         };
-        let (requests, answer) = (requests.clone(), answer.clone());
+        let (shared, answer) = (shared.clone(), answer.clone());
         tokio::spawn(async move {
             let svc = service_fn(move |req: Request<Incoming>| {
-                let (requests, answer) = (requests.clone(), answer.clone());
+                let (shared, answer) = (shared.clone(), answer.clone());
                 async move {
-                    let (parts, body) = req.into_parts();
-                    let body = body
-                        .collect()
-                        .await
-                        .map(|b| b.to_bytes().to_vec())
-                        .unwrap_or_default();
-                    let raw_query = parts.uri.query().unwrap_or_default().to_owned();
-                    let rec = Recorded {
-                        method: parts.method.to_string(),
-                        path: parts.uri.path().to_owned(),
-                        query: url::form_urlencoded::parse(raw_query.as_bytes())
-                            .into_owned()
-                            .collect(),
-                        raw_query,
-                        headers: parts
-                            .headers
-                            .iter()
-                            .map(|(k, v)| {
-                                (
-                                    k.as_str().to_ascii_lowercase(),
-                                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                                )
-                            })
-                            .collect(),
-                        body,
+                    let rec = record(req).await;
+                    let answered = catch_unwind(AssertUnwindSafe(|| answer(&rec)));
+                    lock(&shared.requests).push(rec);
+                    let (status, bytes, delay) = match answered {
+                        Ok(a) => a,
+                        Err(payload) => {
+                            lock(&shared.panic).get_or_insert(panic_message(&*payload));
+                            (
+                                500,
+                                b"{\"test server\":\"the answer closure panicked\"}".to_vec(),
+                                None,
+                            )
+                        }
                     };
-                    let (status, bytes, delay) = answer(&rec);
-                    requests.lock().unwrap_or_else(|e| e.into_inner()).push(rec);
                     if let Some(d) = delay {
                         tokio::time::sleep(d).await;
                     }
@@ -221,5 +277,34 @@ async fn serve(
                 .serve_connection(TokioIo::new(stream), svc)
                 .await;
         });
+    }
+}
+
+async fn record(req: Request<Incoming>) -> Recorded {
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
+    let raw_query = parts.uri.query().unwrap_or_default().to_owned();
+    Recorded {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: url::form_urlencoded::parse(raw_query.as_bytes())
+            .into_owned()
+            .collect(),
+        raw_query,
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_ascii_lowercase(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body,
     }
 }
