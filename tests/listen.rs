@@ -24,8 +24,8 @@ use support::http::{
 };
 use support::listen::{Finished, Listen, CEC_PATH};
 use support::{
-    bearer, now_s, seed, seed_json, sign, tencent_ack, tencent_query_with, ASSIGN_SEED, CEC_SEED,
-    INTERFACE_SEED, SESSION_SEED,
+    bearer, now_s, query_value, seed, seed_json, sign, tencent_ack, tencent_query_with,
+    ASSIGN_SEED, CEC_SEED, INTERFACE_SEED, SESSION_SEED,
 };
 
 /// The listeners' callback token and SdkAppid.
@@ -1340,13 +1340,35 @@ fn secret_sent_without_bearer_scheme_is_not_echoed() {
     let (fin, captured) = secret_run(&["--format", "json"], |addr| {
         let r = post_ok(
             addr,
-            CEC_PATH,
+            &format!("{CEC_PATH}?RequestID=no-scheme"),
             &[("Authorization", SECRET)],
             &seed(CEC_SEED),
         );
         assert_eq!(r.status, 401, "{}", r.text());
         answer = r.text();
     });
+    // Not vacuous: the refused request is on stdout and in the capture, Authorization included.
+    let e = fin.exchange_with("no-scheme");
+    assert_eq!(e["status"], 401, "{e}");
+    let rec: Value = captured
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("capture lines are JSON"))
+        .find(|r| {
+            r["query"]
+                .as_str()
+                .and_then(|q| query_value(q, "RequestID"))
+                .as_deref()
+                == Some("no-scheme")
+        })
+        .unwrap_or_else(|| panic!("the capture has no line for RequestID=no-scheme:\n{captured}"));
+    assert_eq!(rec["status"], 401, "{rec}");
+    assert_eq!(rec["verdict"], "refused", "{rec}");
+    assert!(
+        rec["headers"].as_array().is_some_and(|h| h
+            .iter()
+            .any(|h| h[0] == "authorization" && h[1].is_string())),
+        "the captured line keeps its (redacted) Authorization header: {rec}"
+    );
     // Show only the neighbourhood of each leak.
     let around = |text: &str| -> String {
         let i = text.find(SECRET).unwrap_or(0);
