@@ -645,7 +645,45 @@ fn schema_of_the_assignment_answer_has_agent_id_list() {
     assert_code(&r, 0);
     let schema: Value = serde_json::from_str(&r.stdout).expect("the schema is JSON");
     assert!(schema.is_object());
-    assert!(r.stdout.contains("AgentIdList"), "{}", r.stdout);
+    // Every `properties.AgentIdList` in the printed schema (the family schema is embedded
+    // under `$defs`): an array of strings.
+    let mut found = Vec::new();
+    properties_named(&schema, "AgentIdList", &mut found);
+    assert!(!found.is_empty(), "no AgentIdList property:\n{}", r.stdout);
+    for p in &found {
+        assert_eq!(p["type"], "array", "AgentIdList: {p}");
+        assert_eq!(p["items"]["type"], "string", "AgentIdList items: {p}");
+    }
+    // And the schema, applied, holds it to that.
+    let answer = |agents: Value| json!({"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0, "AgentIdList": agents});
+    let ok = support::schema_errors(&schema, &answer(json!(["penn_svc"])));
+    assert!(ok.is_empty(), "{ok:?}");
+    let numbers = support::schema_errors(&schema, &answer(json!([1001])));
+    assert!(
+        numbers.iter().any(|e| e.starts_with("/AgentIdList/0")),
+        "{numbers:?}"
+    );
+    let string = support::schema_errors(&schema, &answer(json!("penn_svc")));
+    assert!(
+        string.iter().any(|e| e.starts_with("/AgentIdList")),
+        "{string:?}"
+    );
+}
+
+/// Every subschema at `properties.<name>` anywhere inside `schema`.
+fn properties_named<'a>(schema: &'a Value, name: &str, out: &mut Vec<&'a Value>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(p) = map.get("properties").and_then(|p| p.get(name)) {
+                out.push(p);
+            }
+            for v in map.values() {
+                properties_named(v, name, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| properties_named(v, name, out)),
+        _ => {}
+    }
 }
 
 #[test]
