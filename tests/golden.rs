@@ -1,143 +1,87 @@
-//! Golden files for the repeatable output of `--seed N --now MILLIS --dry-run` (CLI.md, "Load,
-//! retries and repeatable output"): the output is compared byte for byte with the committed
-//! files under `tests/golden/`.
+//! Snapshots of the repeatable output of `--seed N --now MILLIS --dry-run`: the same seed and
+//! clock give the same bytes on every run and every machine, so each output is compared with
+//! its committed snapshot under `tests/snapshots/` (with the insta crate), and checked for what
+//! such an output must and must not hold (no Bearer value, the right `Sign`, the JSON shape).
 //!
-//! When the output changes on purpose, rewrite the files and review the diff:
+//! When the output changes on purpose, rewrite the snapshots and review the diff:
 //!
 //! ```sh
-//! UPDATE_GOLDEN=1 cargo test --test golden
+//! INSTA_UPDATE=always cargo test --test golden
+//! git diff tests/snapshots/
 //! ```
+//!
+//! or, with cargo-insta installed, `cargo insta test --test golden --review`. Under CI
+//! (`CI=true`) a mismatch only fails; no file is written.
 
 mod support;
 
 use serde_json::Value;
-use std::path::PathBuf;
-use std::time::Duration;
-use support::{deskhook, manifest_dir, sha256_hex};
+use support::{json_lines, sha256_hex, stdout_of, REPEATABLE};
 
-const UPDATE_HINT: &str = "if the change is intended, run `UPDATE_GOLDEN=1 cargo test --test golden` and review the diff of tests/golden/";
-
-/// The golden cases: file name under `tests/golden/`, and the arguments of the run.
-const SEND_ALL_JSON: (&str, &[&str]) = (
-    "send-all.jsonl",
-    &[
-        "send",
-        "--all",
-        "--seed",
-        "7",
-        "--now",
-        "1700000000000",
-        "--token",
-        "T",
-        "--dry-run",
-        "--format",
-        "json",
-    ],
-);
-const FLOW_JSON: (&str, &[&str]) = (
-    "flow-bot-to-human.jsonl",
-    &[
-        "flow",
-        "bot-to-human",
-        "--seed",
-        "7",
-        "--now",
-        "1700000000000",
-        "--token",
-        "T",
-        "--dry-run",
-        "--format",
-        "json",
-    ],
-);
-const SEND_ALL_HUMAN: (&str, &[&str]) = (
-    "send-all.txt",
-    &[
-        "send",
-        "--all",
-        "--seed",
-        "7",
-        "--now",
-        "1700000000000",
-        "--token",
-        "T",
-        "--dry-run",
-    ],
-);
-
-fn golden_path(name: &str) -> PathBuf {
-    manifest_dir().join("tests/golden").join(name)
+/// One snapshot: its name (file `tests/snapshots/golden__<name>.snap`), the command, whether
+/// with `--format json`, and how many newlines end the output (insta ignores them; the tests
+/// do not).
+struct Golden {
+    name: &'static str,
+    command: &'static [&'static str],
+    json: bool,
+    trailing_newlines: usize,
 }
 
-/// Run deskhook (no colour: `NO_COLOR=1`, stdout a pipe) and return its stdout.
-fn stdout_of(args: &[&str]) -> String {
-    let out = deskhook()
-        .args(args)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .expect("deskhook runs");
-    let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "deskhook {args:?} failed\nstdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
-
-/// Where two texts first differ: (1-based line number, expected line, actual line).
-fn first_difference(expected: &str, actual: &str) -> Option<(usize, String, String)> {
-    if expected == actual {
-        return None;
-    }
-    let mut exp = expected.split_inclusive('\n');
-    let mut act = actual.split_inclusive('\n');
-    let shown =
-        |l: Option<&str>| l.map_or_else(|| "<end of output>".to_owned(), |l| format!("{l:?}"));
-    let mut n = 0;
-    loop {
-        n += 1;
-        let (e, a) = (exp.next(), act.next());
-        if e != a {
-            return Some((n, shown(e), shown(a)));
-        }
-        if e.is_none() {
-            // Equal line by line yet different: cannot happen, but say so rather than loop.
-            return Some((n, "<same lines>".into(), "<same lines>".into()));
-        }
+impl Golden {
+    /// `<command> --seed 7 --now 1700000000000 --token T --dry-run [--format json]`.
+    fn args(&self) -> Vec<&'static str> {
+        let format: &[&str] = if self.json {
+            &["--format", "json"]
+        } else {
+            &[]
+        };
+        [self.command, &REPEATABLE, &["--dry-run"], format].concat()
     }
 }
 
-/// Compare the output of `args` with `tests/golden/<name>`, or rewrite the file when
-/// `UPDATE_GOLDEN` is set. Returns the (checked) output.
-fn check_golden((name, args): (&str, &[&str])) -> String {
-    let actual = stdout_of(args);
-    let path = golden_path(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| !v.is_empty() && v != "0") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &actual)
-            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-        eprintln!("rewrote {}", path.display());
-        return actual;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read the golden file {} ({e}); to create it: {UPDATE_HINT}",
-            path.display()
-        )
+const SEND_ALL_JSON: Golden = Golden {
+    name: "send_all_jsonl",
+    command: &["send", "--all"],
+    json: true,
+    trailing_newlines: 1,
+};
+const FLOW_JSON: Golden = Golden {
+    name: "flow_bot_to_human_jsonl",
+    command: &["flow", "bot-to-human"],
+    json: true,
+    trailing_newlines: 1,
+};
+const SEND_ALL_HUMAN: Golden = Golden {
+    name: "send_all_txt",
+    command: &["send", "--all"],
+    json: false,
+    trailing_newlines: 2,
+};
+
+/// Run `golden.args()` (no colour: `NO_COLOR=1`, stdout a pipe), compare its stdout with the
+/// snapshot, and return it.
+fn check(golden: &Golden) -> String {
+    let args = golden.args();
+    let out = stdout_of(&args);
+    insta::with_settings!({
+        description => format!("deskhook {}", args.join(" ")),
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(golden.name, out);
     });
-    if let Some((line, exp, act)) = first_difference(&expected, &actual) {
-        panic!(
-            "`deskhook {}` no longer matches tests/golden/{name}\n\
-             first difference at line {line}:\n  expected: {exp}\n  actual:   {act}\n\
-             ({} expected lines, {} actual lines)\n{UPDATE_HINT}",
-            args.join(" "),
-            expected.lines().count(),
-            actual.lines().count(),
-        );
-    }
-    actual
+    assert_eq!(
+        out.len() - out.trim_end_matches('\n').len(),
+        golden.trailing_newlines,
+        "{}: newlines at the end of the output",
+        golden.name
+    );
+    assert!(
+        !out.starts_with(char::is_whitespace),
+        "{}: leading whitespace",
+        golden.name
+    );
+    out
 }
 
 /// What every golden output must (not) contain: no Bearer value, the signature of token `T`.
@@ -155,17 +99,12 @@ fn assert_no_secret(name: &str, text: &str) {
     assert!(text.contains("RequestTime=1700000000"), "{name}");
 }
 
-fn json_lines(name: &str, text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {l}")))
-        .collect()
-}
-
 #[test]
-fn send_all_json_matches_the_golden_file() {
-    let out = check_golden(SEND_ALL_JSON);
+fn send_all_json_matches_the_snapshot() {
+    let out = check(&SEND_ALL_JSON);
     assert_no_secret("send-all.jsonl", &out);
-    let lines = json_lines("send-all.jsonl", &out);
+    let lines: Vec<Value> = json_lines(&out);
+    assert_eq!(out.lines().count(), 29, "no blank line");
     assert_eq!(lines.len(), 29, "one request record per event");
     let schema = support::read_json("fixtures/output.schema.json");
     let mut bearers = 0;
@@ -182,10 +121,11 @@ fn send_all_json_matches_the_golden_file() {
 }
 
 #[test]
-fn flow_bot_to_human_json_matches_the_golden_file() {
-    let out = check_golden(FLOW_JSON);
+fn flow_bot_to_human_json_matches_the_snapshot() {
+    let out = check(&FLOW_JSON);
     assert_no_secret("flow-bot-to-human.jsonl", &out);
-    let lines = json_lines("flow-bot-to-human.jsonl", &out);
+    let lines = json_lines(&out);
+    assert_eq!(out.lines().count(), 13, "no blank line");
     assert_eq!(lines.len(), 13, "the 13 steps of the happy path");
     let sessions: std::collections::BTreeSet<&str> = lines
         .iter()
@@ -196,8 +136,8 @@ fn flow_bot_to_human_json_matches_the_golden_file() {
 }
 
 #[test]
-fn send_all_human_matches_the_golden_file() {
-    let out = check_golden(SEND_ALL_HUMAN);
+fn send_all_human_matches_the_snapshot() {
+    let out = check(&SEND_ALL_HUMAN);
     assert_no_secret("send-all.txt", &out);
     assert!(
         !out.contains('\u{1b}'),
@@ -211,15 +151,4 @@ fn send_all_human_matches_the_golden_file() {
         out.contains("Bearer (redacted)"),
         "the CEC Bearer is shown redacted"
     );
-}
-
-#[test]
-fn the_difference_report_names_the_first_differing_line() {
-    assert_eq!(first_difference("a\nb\n", "a\nb\n"), None);
-    let (n, e, a) = first_difference("a\nb\nc\n", "a\nB\nc\n").unwrap();
-    assert_eq!((n, e.as_str(), a.as_str()), (2, "\"b\\n\"", "\"B\\n\""));
-    let (n, _, a) = first_difference("a\nb\n", "a\n").unwrap();
-    assert_eq!((n, a.as_str()), (2, "<end of output>"));
-    let (n, e, a) = first_difference("a\nb", "a\nb\n").unwrap();
-    assert_eq!((n, e.as_str(), a.as_str()), (2, "\"b\"", "\"b\\n\""));
 }

@@ -1,74 +1,40 @@
 //! End-to-end tests of `deskhook listen`.
 //!
-//! Every test starts its own `deskhook listen --port 0 ...` child process, waits for the ready
-//! line, talks to it over loopback with hand-written HTTP/1.1 on `std::net::TcpStream` (so that
-//! malformed requests can be sent byte for byte), then stops it: `--max-requests N` where the
-//! number of callbacks is known, else SIGINT (Ctrl-C must flush the capture), and waits for the
-//! process to exit.
+//! Every test starts its own `deskhook listen --port 0 ...` child process
+//! (`support::listen::Listen`), waits for the ready line, talks to it over loopback with the
+//! hand-written HTTP/1.1 client of `support::http` (so that malformed requests can be sent
+//! byte for byte), then stops it: `--max-requests N` where the number of callbacks is known,
+//! else SIGINT (Ctrl-C must flush the capture), and waits for the process to exit.
 //!
-//! No test asserts on speed. Socket and exit timeouts below are safety nets that turn a hang
-//! into a failure naming what hung.
+//! The bad inputs of section 3 are one table (`bad_inputs!`): one named test per case.
+//!
+//! No test asserts an upper bound on time; `--delay` is checked with a lower bound only.
+//! Socket and exit timeouts are safety nets that turn a hang into a failure naming what hung.
+
+mod support;
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::io::{self, BufReader, Write};
+use std::net::TcpStream;
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
+use support::http::{
+    chunked, connect, post, post_ok, read_response, request_bytes, roundtrip, roundtrip_opts, Resp,
+};
+use support::listen::{Finished, Listen, CEC_PATH};
+use support::{
+    bearer, now_s, query_value, seed, seed_json, sign, tencent_ack, tencent_query_with,
+    ASSIGN_SEED, CEC_SEED, INTERFACE_SEED, SESSION_SEED,
+};
 
+/// The listeners' callback token and SdkAppid.
 const TOKEN: &str = "T";
 const APP: &str = "1400187352";
-/// Safety net for every socket read/write: a hang becomes an error, never a stuck suite.
-const IO_SAFETY: Duration = Duration::from_secs(25);
-/// Safety net for the ready line and for the process to exit.
-const PROCESS_SAFETY: Duration = Duration::from_secs(40);
 
-// ---------------------------------------------------------------------------------------------
-// fixtures, time, signing
-// ---------------------------------------------------------------------------------------------
-
-fn seed(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/seeds")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-}
-
-fn seed_json(name: &str) -> Value {
-    serde_json::from_slice(&seed(name)).expect("seed is JSON")
-}
-
-const SESSION_SEED: &str = "000-session-event.request.json";
-const INTERFACE_SEED: &str = "001-interface-invocation.request.json";
-const ASSIGN_SEED: &str = "002-assign-agent.request.json";
-const CEC_SEED: &str = "004-cec-push.request.json";
-const CEC_PATH: &str = "/webhooks/v1/messages";
-
-fn now_s() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs()
-}
-
-/// lowercase hex sha256(token + RequestTime), computed here independently of the crate.
-fn sign(token: &str, time: u64) -> String {
-    let mut h = Sha256::new();
-    h.update(token.as_bytes());
-    h.update(time.to_string().as_bytes());
-    hex::encode(h.finalize())
-}
-
-/// The query Tencent sends, signed with `token` at `time`.
-fn tencent_query_with(token: &str, app: &str, command: &str, time: u64) -> String {
-    format!(
-        "SdkAppid={app}&CallbackCommand={command}&contenttype=json&ClientIP=127.0.0.1&OptPlatform=RESTAPI&Sign={}&RequestTime={time}",
-        sign(token, time)
-    )
+/// `deskhook listen --token TOKEN --sdkappid APP <extra>`.
+fn listen_signed(extra: &[&str]) -> Listen {
+    Listen::start(&[&["--token", TOKEN, "--sdkappid", APP][..], extra].concat())
 }
 
 /// A correctly signed query for TOKEN/APP, now.
@@ -81,383 +47,6 @@ fn target(command: &str, extra: &str) -> String {
     format!("/desk/callback?{}{extra}", tencent_query(command))
 }
 
-// ---------------------------------------------------------------------------------------------
-// the child process
-// ---------------------------------------------------------------------------------------------
-
-#[allow(deprecated)]
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("deskhook")
-}
-
-/// A running `deskhook listen`.
-struct Listen {
-    child: Child,
-    /// `127.0.0.1:PORT`, parsed from the ready line.
-    addr: String,
-    /// The ready line itself.
-    ready: String,
-    stdout: Option<JoinHandle<Vec<String>>>,
-    stderr: Option<JoinHandle<String>>,
-}
-
-/// What a stopped `listen` left behind.
-#[derive(Debug)]
-struct Finished {
-    status: ExitStatus,
-    stdout: Vec<String>,
-    stderr: String,
-}
-
-impl Finished {
-    /// The process ended by itself (exit code), not by a signal's default action.
-    fn assert_exited(&self, why: &str) {
-        assert!(
-            self.status.code().is_some(),
-            "{why}: listen did not exit cleanly ({:?}); stderr:\n{}",
-            self.status,
-            self.stderr
-        );
-        assert!(
-            !self.stderr.contains("panicked"),
-            "{why}: listen panicked; stderr:\n{}",
-            self.stderr
-        );
-    }
-
-    /// Every stdout line of a `--format json` run parsed; the exchange lines only.
-    fn exchanges(&self) -> Vec<Value> {
-        let mut out = Vec::new();
-        for (i, line) in self.stdout.iter().enumerate() {
-            let v: Value = serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("stdout line {} is not JSON ({e}): {line:?}", i + 1));
-            assert!(
-                v.is_object(),
-                "stdout line {} is not an object: {line}",
-                i + 1
-            );
-            if v["type"] == "exchange" {
-                out.push(v);
-            }
-        }
-        out
-    }
-
-    /// The one exchange whose query has `RequestID=id`.
-    fn exchange_with(&self, id: &str) -> Value {
-        let all: Vec<Value> = self
-            .exchanges()
-            .into_iter()
-            .filter(|e| e["query"].as_str().and_then(request_id) == Some(id))
-            .collect();
-        assert_eq!(
-            all.len(),
-            1,
-            "expected exactly one exchange with RequestID={id}; stdout:\n{}",
-            self.stdout.join("\n")
-        );
-        all.into_iter().next().unwrap()
-    }
-}
-
-/// The `RequestID` parameter of a raw query.
-fn request_id(query: &str) -> Option<&str> {
-    query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("RequestID="))
-}
-
-/// `127.0.0.1:PORT` from a ready line (human: `listening on http://127.0.0.1:PORT/ ...`,
-/// json: `{"type":"ready","url":"http://127.0.0.1:PORT/"}`).
-fn ready_addr(line: &str) -> Option<String> {
-    let i = line.find("http://127.0.0.1:")?;
-    let rest = &line[i + "http://".len()..];
-    let end = rest.find('/')?;
-    let addr = &rest[..end];
-    addr["127.0.0.1:".len()..].parse::<u16>().ok()?;
-    Some(addr.to_owned())
-}
-
-impl Listen {
-    /// `deskhook listen --port 0 ARGS...`, waiting for the ready line.
-    fn start(args: &[&str]) -> Listen {
-        let mut child = Command::new(bin())
-            .args(["--color", "never", "listen", "--port", "0"])
-            .args(args)
-            .env_remove("DESKHOOK_TOKEN")
-            .env_remove("DESKHOOK_SDKAPPID")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn deskhook listen");
-        let out = child.stdout.take().expect("piped stdout");
-        let err = child.stderr.take().expect("piped stderr");
-        let (tx, rx) = mpsc::channel::<(String, String)>();
-        let stdout = thread::spawn(move || {
-            let mut tx = Some(tx);
-            let mut lines = Vec::new();
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if let Some(addr) = tx.as_ref().and(ready_addr(&line)) {
-                    let _ = tx.take().expect("once").send((addr, line.clone()));
-                }
-                lines.push(line);
-            }
-            lines
-        });
-        let stderr = thread::spawn(move || {
-            let mut s = String::new();
-            let _ = BufReader::new(err).read_to_string(&mut s);
-            s
-        });
-        match rx.recv_timeout(PROCESS_SAFETY) {
-            Ok((addr, ready)) => Listen {
-                child,
-                addr,
-                ready,
-                stdout: Some(stdout),
-                stderr: Some(stderr),
-            },
-            Err(e) => {
-                let _ = child.kill();
-                let status = child.wait();
-                let out = stdout.join().unwrap_or_default();
-                let err = stderr.join().unwrap_or_default();
-                panic!(
-                    "deskhook listen {args:?} printed no ready line ({e}); status {status:?}\nstdout: {out:?}\nstderr: {err}"
-                );
-            }
-        }
-    }
-
-    /// Ctrl-C: SIGINT, then wait for the process to exit by itself.
-    fn interrupt(self) -> Finished {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: plain kill(2) on our own child's pid.
-        let rc = unsafe { libc::kill(pid, libc::SIGINT) };
-        assert_eq!(rc, 0, "kill -INT {pid} failed");
-        self.wait_exit("after SIGINT")
-    }
-
-    /// Wait for the process to exit by itself (for example after `--max-requests`).
-    fn wait_exit(mut self, why: &str) -> Finished {
-        let deadline = Instant::now() + PROCESS_SAFETY;
-        let status = loop {
-            if let Some(s) = self.child.try_wait().expect("try_wait") {
-                break s;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                let out = self.stdout.take().map(|h| h.join().unwrap_or_default());
-                let err = self.stderr.take().map(|h| h.join().unwrap_or_default());
-                panic!(
-                    "listen did not exit {why} (safety net hit)\nstdout: {out:?}\nstderr: {err:?}"
-                );
-            }
-            thread::sleep(Duration::from_millis(20));
-        };
-        Finished {
-            status,
-            stdout: self
-                .stdout
-                .take()
-                .expect("once")
-                .join()
-                .expect("stdout reader"),
-            stderr: self
-                .stderr
-                .take()
-                .expect("once")
-                .join()
-                .expect("stderr reader"),
-        }
-    }
-}
-
-impl Drop for Listen {
-    fn drop(&mut self) {
-        // Only reached with the child still running when a test panicked early.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// a tiny HTTP/1.1 client
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone)]
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("answer is not JSON ({e}): {self:?} {:?}", self.text()))
-    }
-}
-
-fn connect(addr: &str) -> TcpStream {
-    let s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
-    s.set_read_timeout(Some(IO_SAFETY)).unwrap();
-    s.set_write_timeout(Some(IO_SAFETY)).unwrap();
-    let _ = s.set_nodelay(true);
-    s
-}
-
-/// Read one response (Content-Length, chunked, or until close).
-fn read_response(r: &mut impl BufRead) -> io::Result<Resp> {
-    let mut line = Vec::new();
-    if r.read_until(b'\n', &mut line)? == 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "connection closed without an answer",
-        ));
-    }
-    let status_line = String::from_utf8_lossy(&line).trim_end().to_owned();
-    let mut parts = status_line.split(' ');
-    let version = parts.next().unwrap_or_default();
-    let status: u16 = parts
-        .next()
-        .and_then(|s| s.parse().ok())
-        .filter(|_| version.starts_with("HTTP/1."))
-        .ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("not an HTTP status line: {status_line:?}"),
-            )
-        })?;
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        if r.read_until(b'\n', &mut line)? == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed inside the answer's headers",
-            ));
-        }
-        let l = String::from_utf8_lossy(&line).trim_end().to_owned();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = l.split_once(':') {
-            headers.push((k.trim().to_owned(), v.trim().to_owned()));
-        }
-    }
-    let mut resp = Resp {
-        status,
-        headers,
-        body: Vec::new(),
-    };
-    if let Some(n) = resp.header("content-length") {
-        let n: usize = n.parse().map_err(|_| {
-            io::Error::new(io::ErrorKind::InvalidData, "bad Content-Length in answer")
-        })?;
-        resp.body = vec![0; n];
-        r.read_exact(&mut resp.body)?;
-    } else if resp
-        .header("transfer-encoding")
-        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
-    {
-        loop {
-            line.clear();
-            r.read_until(b'\n', &mut line)?;
-            let size = String::from_utf8_lossy(&line);
-            let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or(""), 16)
-                .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "bad chunk size"))?;
-            if size == 0 {
-                line.clear();
-                r.read_until(b'\n', &mut line)?;
-                break;
-            }
-            let mut chunk = vec![0; size + 2];
-            r.read_exact(&mut chunk)?;
-            resp.body.extend_from_slice(&chunk[..size]);
-        }
-    } else if status >= 200 && status != 204 && status != 304 {
-        r.read_to_end(&mut resp.body)?;
-    }
-    Ok(resp)
-}
-
-/// An HTTP/1.1 request; adds Host, `Connection: close` (unless `keep_alive`) and
-/// Content-Length (unless the caller set Content-Length or Transfer-Encoding).
-fn request_bytes(
-    method: &str,
-    target: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-    keep_alive: bool,
-) -> Vec<u8> {
-    let mut s = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-    if !keep_alive {
-        s.push_str("Connection: close\r\n");
-    }
-    for (k, v) in headers {
-        s.push_str(&format!("{k}: {v}\r\n"));
-    }
-    let framed = headers.iter().any(|(k, _)| {
-        k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding")
-    });
-    if !framed {
-        s.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    s.push_str("\r\n");
-    let mut v = s.into_bytes();
-    v.extend_from_slice(body);
-    v
-}
-
-/// Write `raw` (from a second thread, so a server that answers early and closes cannot
-/// deadlock a large upload), optionally half-close, and read one answer.
-fn roundtrip_opts(addr: &str, raw: Vec<u8>, half_close: bool) -> io::Result<Resp> {
-    let stream = connect(addr);
-    let mut w = stream.try_clone()?;
-    let writer = thread::spawn(move || {
-        let r = w.write_all(&raw).and_then(|_| w.flush());
-        if half_close {
-            let _ = w.shutdown(Shutdown::Write);
-        }
-        r
-    });
-    let mut reader = BufReader::new(stream);
-    let resp = read_response(&mut reader);
-    let _ = writer.join();
-    resp
-}
-
-fn roundtrip(addr: &str, raw: Vec<u8>) -> io::Result<Resp> {
-    roundtrip_opts(addr, raw, false)
-}
-
-/// POST a JSON body.
-fn post(addr: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> io::Result<Resp> {
-    let mut h = vec![("Content-Type", "application/json")];
-    h.extend_from_slice(headers);
-    roundtrip(addr, request_bytes("POST", target, &h, body, false))
-}
-
-fn post_ok(addr: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
-    post(addr, target, headers, body).unwrap_or_else(|e| panic!("POST {target}: no answer: {e}"))
-}
-
 /// A correct, signed session event; used after every bad input.
 fn good_request(addr: &str, id: &str) -> io::Result<Resp> {
     post(
@@ -468,19 +57,11 @@ fn good_request(addr: &str, id: &str) -> io::Result<Resp> {
     )
 }
 
-fn bearer(token: &str) -> String {
-    format!("Bearer {token}")
-}
-
 /// The human-readable reason inside a refusal body (Tencent `ErrorInfo`, CEC `resultDesc`).
 fn reason(body: &Value) -> Option<&str> {
     body.get("ErrorInfo")
         .or_else(|| body.get("resultDesc"))
         .and_then(Value::as_str)
-}
-
-fn ok_envelope() -> Value {
-    json!({"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0})
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -489,16 +70,7 @@ fn ok_envelope() -> Value {
 
 #[test]
 fn seed_samples_are_accepted_with_the_documented_envelopes() {
-    let l = Listen::start(&[
-        "--token",
-        TOKEN,
-        "--sdkappid",
-        APP,
-        "--format",
-        "json",
-        "--max-requests",
-        "5",
-    ]);
+    let l = listen_signed(&["--format", "json", "--max-requests", "5"]);
 
     let r = post_ok(
         &l.addr,
@@ -508,7 +80,7 @@ fn seed_samples_are_accepted_with_the_documented_envelopes() {
     );
     assert_eq!(r.status, 200, "000 session event: {r:?} {}", r.text());
     assert_eq!(r.header("content-type"), Some("application/json"));
-    assert_eq!(r.json(), ok_envelope(), "000 session event answer");
+    assert_eq!(r.json(), tencent_ack(), "000 session event answer");
 
     let r = post_ok(
         &l.addr,
@@ -595,11 +167,7 @@ fn seed_samples_are_accepted_with_the_documented_envelopes() {
 
 #[test]
 fn agents_group_and_vars_show_up_in_the_answers() {
-    let l = Listen::start(&[
-        "--token",
-        TOKEN,
-        "--sdkappid",
-        APP,
+    let l = listen_signed(&[
         "--agents",
         "a@x.com,b@x.com",
         "--group",
@@ -643,16 +211,7 @@ fn agents_group_and_vars_show_up_in_the_answers() {
 
 #[test]
 fn respond_fail_gives_the_fail_envelope() {
-    let l = Listen::start(&[
-        "--token",
-        TOKEN,
-        "--sdkappid",
-        APP,
-        "--respond",
-        "fail",
-        "--max-requests",
-        "3",
-    ]);
+    let l = listen_signed(&["--respond", "fail", "--max-requests", "3"]);
     for (command, body) in [
         ("Desk.SessionEventNotify", seed(SESSION_SEED)),
         ("ChatBot.OnAssignAgent", seed(ASSIGN_SEED)),
@@ -690,7 +249,7 @@ fn respond_fail_gives_the_fail_envelope() {
 
 #[test]
 fn refusals_say_why_in_json() {
-    let l = Listen::start(&["--token", TOKEN, "--sdkappid", APP, "--format", "json"]);
+    let l = listen_signed(&["--format", "json"]);
     let now = now_s();
     let cmd = "Desk.SessionEventNotify";
     let session = seed(SESSION_SEED);
@@ -888,9 +447,7 @@ fn bad_case(
     mentions: &[&str],
     send: impl FnOnce(&Listen) -> io::Result<Resp>,
 ) -> Finished {
-    let mut args = vec!["--token", TOKEN, "--sdkappid", APP, "--format", "json"];
-    args.extend_from_slice(extra);
-    let l = Listen::start(&args);
+    let l = listen_signed(&[&["--format", "json"][..], extra].concat());
     let mut fails: Vec<String> = Vec::new();
     match send(&l) {
         Err(e) => fails.push(format!("no answer to the bad input: {e}")),
@@ -899,7 +456,7 @@ fn bad_case(
     match good_request(&l.addr, "good-after") {
         Ok(r)
             if r.status == 200
-                && serde_json::from_slice::<Value>(&r.body).ok() == Some(ok_envelope()) => {}
+                && serde_json::from_slice::<Value>(&r.body).ok() == Some(tencent_ack()) => {}
         Ok(r) => fails.push(format!(
             "a good signed request afterwards got {} {}",
             r.status,
@@ -953,7 +510,7 @@ fn check_bad_answer(r: &Resp, want: Want, mentions: &[&str], fails: &mut Vec<Str
         return;
     };
     if let Want::Answered = want {
-        if body != ok_envelope() {
+        if body != tencent_ack() {
             fails.push(format!("expected the OK envelope, got {body}"));
         }
         return;
@@ -1002,344 +559,259 @@ fn session_head(framing: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn chunked(body: &[u8], chunk: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    for c in body.chunks(chunk) {
-        out.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
-        out.extend_from_slice(c);
-        out.extend_from_slice(b"\r\n");
+/// One request to a method other than POST; the 405 must say `Allow: POST`.
+fn not_post(l: &Listen, method: &str) -> io::Result<Resp> {
+    let raw = request_bytes(
+        method,
+        &target("Desk.SessionEventNotify", "&RequestID=bad"),
+        &[],
+        b"",
+        false,
+    );
+    let r = roundtrip(&l.addr, raw)?;
+    assert_eq!(
+        r.header("allow"),
+        Some("POST"),
+        "{method} instead of POST: 405 needs Allow: POST: {r:?}"
+    );
+    Ok(r)
+}
+
+/// The session seed with `CloudCustomData` padded to `len` bytes.
+fn padded_session(len: usize) -> Vec<u8> {
+    let mut doc = seed_json(SESSION_SEED);
+    doc["CloudCustomData"] = json!("x".repeat(len));
+    doc.to_string().into_bytes()
+}
+
+/// The session seed with one field replaced.
+fn session_with(key: &str, value: Value) -> Vec<u8> {
+    let mut doc = seed_json(SESSION_SEED);
+    doc[key] = value;
+    doc.to_string().into_bytes()
+}
+
+/// The `path` of every problem of a recorded exchange.
+fn problem_paths(e: &Value) -> Vec<&str> {
+    e["problems"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no problems array: {e}"))
+        .iter()
+        .filter_map(|p| p["path"].as_str())
+        .collect()
+}
+
+/// One `#[test]` per bad input, each running [`bad_case`]:
+///
+/// ```text
+/// name {
+///     what: "the case, as failure messages call it",
+///     listen: ["--extra", "flags"],           // optional
+///     want: Want::..., mentions: ["words", "of the reason"],
+///     send: |l| /* one request to the listener l */,
+///     then: |e| { /* checks on the exchange recorded for RequestID=bad */ },   // optional
+/// }
+/// ```
+macro_rules! bad_inputs {
+    ($(
+        $(#[$meta:meta])*
+        $name:ident {
+            what: $what:expr,
+            $(listen: [$($flag:expr),* $(,)?],)?
+            want: $want:expr,
+            mentions: [$($mention:expr),* $(,)?],
+            send: $send:expr,
+            $(then: |$e:ident| $then:block,)?
+        }
+    )*) => {$(
+        $(#[$meta])*
+        #[test]
+        fn $name() {
+            let listen: &[&str] = &[$($($flag),*)?];
+            let fin = bad_case($what, listen, $want, &[$($mention),*], $send);
+            $(
+                let $e = fin.exchange_with("bad");
+                $then
+            )?
+            drop(fin);
+        }
+    )*};
+}
+
+bad_inputs! {
+    bad_malformed_json {
+        what: "malformed JSON",
+        want: Want::Status(400), mentions: ["JSON"],
+        send: |l| post_session(l, br#"{"CallbackCommand": "Desk.SessionEventNotify", "Event": "#),
     }
-    out.extend_from_slice(b"0\r\n\r\n");
-    out
-}
-
-#[test]
-fn bad_malformed_json() {
-    bad_case("malformed JSON", &[], Want::Status(400), &["JSON"], |l| {
-        post_session(
-            l,
-            br#"{"CallbackCommand": "Desk.SessionEventNotify", "Event": "#,
-        )
-    });
-}
-
-#[test]
-fn bad_empty_body() {
-    bad_case("empty body", &[], Want::Status(400), &["empty"], |l| {
-        post_session(l, b"")
-    });
-}
-
-#[test]
-fn bad_json_array_body() {
-    bad_case(
-        "JSON array body",
-        &[],
-        Want::Status(400),
-        &["array", "object"],
-        |l| post_session(l, b"[1, 2, 3]"),
-    );
-}
-
-#[test]
-fn bad_json_string_body() {
-    bad_case(
-        "JSON string body",
-        &[],
-        Want::Status(400),
-        &["object"],
-        |l| post_session(l, br#""Desk.SessionEventNotify""#),
-    );
-}
-
-#[test]
-fn bad_json_number_body() {
-    bad_case(
-        "JSON number body",
-        &[],
-        Want::Status(400),
-        &["object"],
-        |l| post_session(l, b"42"),
-    );
-}
-
-#[test]
-fn bad_json_null_body() {
-    bad_case(
-        "JSON null body",
-        &[],
-        Want::Status(400),
-        &["null", "object"],
-        |l| post_session(l, b"null"),
-    );
-}
-
-#[test]
-fn bad_non_utf8_body() {
-    bad_case("non-UTF-8 body", &[], Want::Status(400), &["UTF-8"], |l| {
-        post_session(l, b"{\"Event\": \"\xff\xfe\xc3\x28\"}")
-    });
-}
-
-#[test]
-fn bad_body_over_max_body_1024() {
-    // The good request afterwards (the 563-byte seed) is under the limit.
-    bad_case(
-        "body over --max-body 1024",
-        &["--max-body", "1024"],
-        Want::Status(413),
-        &["limit"],
-        |l| {
-            let mut doc = seed_json(SESSION_SEED);
-            doc["CloudCustomData"] = json!("x".repeat(2000));
-            post_session(l, doc.to_string().as_bytes())
-        },
-    );
-}
-
-#[test]
-fn bad_body_over_default_limit() {
-    bad_case(
-        "2 MiB body, default 1 MiB limit",
-        &[],
-        Want::Status(413),
-        &["limit"],
-        |l| {
-            let mut doc = seed_json(SESSION_SEED);
-            doc["CloudCustomData"] = json!("x".repeat(2 * 1024 * 1024));
-            post_session(l, doc.to_string().as_bytes())
-        },
-    );
-}
-
-#[test]
-fn bad_chunked_body_over_default_limit() {
-    // No Content-Length to refuse up front: the limit must hold while reading.
-    bad_case(
-        "2 MiB chunked body, default limit",
-        &[],
-        Want::Status(413),
-        &["limit"],
-        |l| {
-            let mut doc = seed_json(SESSION_SEED);
-            doc["CloudCustomData"] = json!("x".repeat(2 * 1024 * 1024));
+    bad_empty_body {
+        what: "empty body",
+        want: Want::Status(400), mentions: ["empty"],
+        send: |l| post_session(l, b""),
+    }
+    bad_json_array_body {
+        what: "JSON array body",
+        want: Want::Status(400), mentions: ["array", "object"],
+        send: |l| post_session(l, b"[1, 2, 3]"),
+    }
+    bad_json_string_body {
+        what: "JSON string body",
+        want: Want::Status(400), mentions: ["object"],
+        send: |l| post_session(l, br#""Desk.SessionEventNotify""#),
+    }
+    bad_json_number_body {
+        what: "JSON number body",
+        want: Want::Status(400), mentions: ["object"],
+        send: |l| post_session(l, b"42"),
+    }
+    bad_json_null_body {
+        what: "JSON null body",
+        want: Want::Status(400), mentions: ["null", "object"],
+        send: |l| post_session(l, b"null"),
+    }
+    bad_non_utf8_body {
+        what: "non-UTF-8 body",
+        want: Want::Status(400), mentions: ["UTF-8"],
+        send: |l| post_session(l, b"{\"Event\": \"\xff\xfe\xc3\x28\"}"),
+    }
+    /// The good request afterwards (the 563-byte seed) is under the limit.
+    bad_body_over_max_body_1024 {
+        what: "body over --max-body 1024",
+        listen: ["--max-body", "1024"],
+        want: Want::Status(413), mentions: ["limit"],
+        send: |l| post_session(l, &padded_session(2000)),
+    }
+    bad_body_over_default_limit {
+        what: "2 MiB body, default 1 MiB limit",
+        want: Want::Status(413), mentions: ["limit"],
+        send: |l| post_session(l, &padded_session(2 * 1024 * 1024)),
+    }
+    /// No Content-Length to refuse up front: the limit must hold while reading.
+    bad_chunked_body_over_default_limit {
+        what: "2 MiB chunked body, default limit",
+        want: Want::Status(413), mentions: ["limit"],
+        send: |l| {
             let mut raw = session_head("Transfer-Encoding: chunked\r\n");
-            raw.extend(chunked(doc.to_string().as_bytes(), 64 * 1024));
+            raw.extend(chunked(&padded_session(2 * 1024 * 1024), 64 * 1024));
             roundtrip(&l.addr, raw)
         },
-    );
-}
-
-fn method_case(method: &str) {
-    let name = format!("{method} instead of POST");
-    bad_case(&name, &[], Want::Status(405), &[method], |l| {
-        let raw = request_bytes(
-            method,
-            &target("Desk.SessionEventNotify", "&RequestID=bad"),
-            &[],
-            b"",
-            false,
-        );
-        let r = roundtrip(&l.addr, raw)?;
-        assert_eq!(
-            r.header("allow"),
-            Some("POST"),
-            "{name}: 405 needs Allow: POST: {r:?}"
-        );
-        Ok(r)
-    });
-}
-
-#[test]
-fn bad_method_get() {
-    method_case("GET");
-}
-
-#[test]
-fn bad_method_put() {
-    method_case("PUT");
-}
-
-#[test]
-fn bad_method_delete() {
-    method_case("DELETE");
-}
-
-/// The receiver sets a 64 KiB head buffer; a 100 KB header value must be refused (431 or
-/// another 4xx) with a JSON reason. (Currently answered 200: see the bug report.)
-#[test]
-fn bad_oversized_header() {
-    bad_case("100 KB header value", &[], Want::Any4xx, &[], |l| {
-        let big = "a".repeat(100 * 1024);
-        post(
-            &l.addr,
-            &target("Desk.SessionEventNotify", "&RequestID=bad"),
-            &[("X-Big", &big)],
-            &seed(SESSION_SEED),
-        )
-    });
-}
-
-/// A 100 KB query: a 4xx with a JSON reason. (Currently hyper's bare 414, empty body.)
-#[test]
-fn bad_oversized_url() {
-    bad_case("100 KB query", &[], Want::Any4xx, &[], |l| {
-        let pad = "p".repeat(100 * 1024);
-        post(
-            &l.addr,
-            &target(
-                "Desk.SessionEventNotify",
-                &format!("&RequestID=bad&Pad={pad}"),
-            ),
-            &[],
-            &seed(SESSION_SEED),
-        )
-    });
-}
-
-#[test]
-fn bad_deeply_nested_arrays() {
-    bad_case(
-        "[[[…]]] 100000 deep",
-        &[],
-        Want::Status(400),
-        &["JSON"],
-        |l| {
-            let depth = 100_000;
-            let body = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
-            post_session(l, body.as_bytes())
+    }
+    bad_method_get {
+        what: "GET instead of POST",
+        want: Want::Status(405), mentions: ["GET"],
+        send: |l| not_post(l, "GET"),
+    }
+    bad_method_put {
+        what: "PUT instead of POST",
+        want: Want::Status(405), mentions: ["PUT"],
+        send: |l| not_post(l, "PUT"),
+    }
+    bad_method_delete {
+        what: "DELETE instead of POST",
+        want: Want::Status(405), mentions: ["DELETE"],
+        send: |l| not_post(l, "DELETE"),
+    }
+    /// The receiver sets a 64 KiB head buffer: a 100 KB header value is refused with a 4xx
+    /// and a JSON reason.
+    bad_oversized_header {
+        what: "100 KB header value",
+        want: Want::Any4xx, mentions: [],
+        send: |l| {
+            let big = "a".repeat(100 * 1024);
+            post(
+                &l.addr,
+                &target("Desk.SessionEventNotify", "&RequestID=bad"),
+                &[("X-Big", &big)],
+                &seed(SESSION_SEED),
+            )
         },
-    );
-}
-
-#[test]
-fn bad_deeply_nested_objects() {
-    bad_case(
-        "{\"a\":{\"a\":…}} 100000 deep",
-        &[],
-        Want::Status(400),
-        &["JSON"],
-        |l| {
+    }
+    /// A 100 KB query: a 4xx with a JSON reason.
+    bad_oversized_url {
+        what: "100 KB query",
+        want: Want::Any4xx, mentions: [],
+        send: |l| {
+            let pad = "p".repeat(100 * 1024);
+            let extra = format!("&RequestID=bad&Pad={pad}");
+            post(&l.addr, &target("Desk.SessionEventNotify", &extra), &[], &seed(SESSION_SEED))
+        },
+    }
+    bad_deeply_nested_arrays {
+        what: "[[[…]]] 100000 deep",
+        want: Want::Status(400), mentions: ["JSON"],
+        send: |l| post_session(l, format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).as_bytes()),
+    }
+    bad_deeply_nested_objects {
+        what: "{\"a\":{\"a\":…}} 100000 deep",
+        want: Want::Status(400), mentions: ["JSON"],
+        send: |l| {
             let depth = 100_000;
             let body = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
             post_session(l, body.as_bytes())
         },
-    );
-}
-
-#[test]
-fn bad_chunk_size() {
-    bad_case("invalid chunk size", &[], Want::Status(400), &[], |l| {
-        let mut raw = session_head("Transfer-Encoding: chunked\r\n");
-        raw.extend_from_slice(b"zz\r\n{\"a\":1}\r\n0\r\n\r\n");
-        roundtrip(&l.addr, raw)
-    });
-}
-
-#[test]
-fn bad_truncated_chunked_body() {
-    bad_case(
-        "truncated chunked body, then close",
-        &[],
-        Want::Status(400),
-        &[],
-        |l| {
+    }
+    bad_chunk_size {
+        what: "invalid chunk size",
+        want: Want::Status(400), mentions: [],
+        send: |l| {
+            let mut raw = session_head("Transfer-Encoding: chunked\r\n");
+            raw.extend_from_slice(b"zz\r\n{\"a\":1}\r\n0\r\n\r\n");
+            roundtrip(&l.addr, raw)
+        },
+    }
+    bad_truncated_chunked_body {
+        what: "truncated chunked body, then close",
+        want: Want::Status(400), mentions: [],
+        send: |l| {
             let mut raw = session_head("Transfer-Encoding: chunked\r\n");
             raw.extend_from_slice(b"100\r\n{\"CallbackCommand\":");
             roundtrip_opts(&l.addr, raw, true)
         },
-    );
-}
-
-#[test]
-fn bad_content_length_larger_than_body() {
-    bad_case(
-        "Content-Length larger than the body, then close",
-        &[],
-        Want::Status(400),
-        &[],
-        |l| {
+    }
+    bad_content_length_larger_than_body {
+        what: "Content-Length larger than the body, then close",
+        want: Want::Status(400), mentions: [],
+        send: |l| {
             let body = seed(SESSION_SEED);
             let mut raw = session_head(&format!("Content-Length: {}\r\n", body.len() + 100));
             raw.extend_from_slice(&body);
             roundtrip_opts(&l.addr, raw, true)
         },
-    );
-}
-
-#[test]
-fn bad_content_length_smaller_than_body() {
-    bad_case(
-        "Content-Length smaller than the body",
-        &[],
-        Want::Status(400),
-        &["JSON"],
-        |l| {
+    }
+    bad_content_length_smaller_than_body {
+        what: "Content-Length smaller than the body",
+        want: Want::Status(400), mentions: ["JSON"],
+        send: |l| {
             let body = seed(SESSION_SEED);
             let mut raw = session_head(&format!("Content-Length: {}\r\n", body.len() - 10));
             raw.extend_from_slice(&body);
             roundtrip(&l.addr, raw)
         },
-    );
-}
-
-#[test]
-fn bad_cec_messages_is_a_string() {
-    bad_case(
-        "CEC messages is a string",
-        &[],
-        Want::Status(400),
-        &["messages"],
-        |l| post_cec(l, br#"{"timestamp": 1625898453913, "messages": "hello"}"#),
-    );
-}
-
-#[test]
-fn bad_cec_messages_is_an_object() {
-    bad_case(
-        "CEC messages is an object",
-        &[],
-        Want::Status(400),
-        &["messages"],
-        |l| {
-            post_cec(
-                l,
-                br#"{"timestamp": 1625898453913, "messages": {"from": "x"}}"#,
-            )
-        },
-    );
-}
-
-#[test]
-fn bad_cec_messages_missing() {
-    bad_case(
-        "CEC messages missing",
-        &[],
-        Want::Status(400),
-        &["messages"],
-        |l| post_cec(l, br#"{"timestamp": 1625898453913}"#),
-    );
-}
-
-#[test]
-fn bad_cec_not_json() {
-    bad_case(
-        "CEC body not JSON",
-        &[],
-        Want::Status(400),
-        &["JSON"],
-        |l| post_cec(l, b"timestamp=1625898453913&messages=hello"),
-    );
-}
-
-#[test]
-fn bad_missing_callback_command() {
-    bad_case(
-        "missing CallbackCommand",
-        &[],
-        Want::Status(400),
-        &["CallbackCommand"],
-        |l| {
+    }
+    bad_cec_messages_is_a_string {
+        what: "CEC messages is a string",
+        want: Want::Status(400), mentions: ["messages"],
+        send: |l| post_cec(l, br#"{"timestamp": 1625898453913, "messages": "hello"}"#),
+    }
+    bad_cec_messages_is_an_object {
+        what: "CEC messages is an object",
+        want: Want::Status(400), mentions: ["messages"],
+        send: |l| post_cec(l, br#"{"timestamp": 1625898453913, "messages": {"from": "x"}}"#),
+    }
+    bad_cec_messages_missing {
+        what: "CEC messages missing",
+        want: Want::Status(400), mentions: ["messages"],
+        send: |l| post_cec(l, br#"{"timestamp": 1625898453913}"#),
+    }
+    bad_cec_not_json {
+        what: "CEC body not JSON",
+        want: Want::Status(400), mentions: ["JSON"],
+        send: |l| post_cec(l, b"timestamp=1625898453913&messages=hello"),
+    }
+    bad_missing_callback_command {
+        what: "missing CallbackCommand",
+        want: Want::Status(400), mentions: ["CallbackCommand"],
+        send: |l| {
             let t = now_s();
             let tgt = format!(
                 "/cb?SdkAppid={APP}&contenttype=json&Sign={}&RequestTime={t}&RequestID=bad",
@@ -1347,205 +819,162 @@ fn bad_missing_callback_command() {
             );
             post(&l.addr, &tgt, &[], &seed(SESSION_SEED))
         },
-    );
-}
-
-/// An unknown CallbackCommand is answered 200 with the generic OK envelope (the platform may
-/// add commands; the receiver does not refuse them) and recorded with verdict `invalid` and a
-/// problem at path `CallbackCommand`.
-#[test]
-fn bad_unknown_callback_command() {
-    let fin = bad_case("unknown CallbackCommand", &[], Want::Answered, &[], |l| {
-        let body = json!({"CallbackCommand": "Desk.NoSuchCallback", "EventTime": 1725540020017u64});
-        post(
-            &l.addr,
-            &target("Desk.NoSuchCallback", "&RequestID=bad"),
-            &[],
-            body.to_string().as_bytes(),
-        )
-    });
-    let e = fin.exchange_with("bad");
-    assert_eq!(e["verdict"], "invalid", "{e}");
-    assert_eq!(e["status"], 200, "{e}");
-    assert!(e["event"].is_null(), "{e}");
-    let paths: Vec<&str> = e["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|p| p["path"].as_str())
-        .collect();
-    assert!(paths.contains(&"CallbackCommand"), "{e}");
-}
-
-#[test]
-fn bad_unknown_session_event() {
-    let fin = bad_case(
-        "session event with unknown Event",
-        &[],
-        Want::Answered,
-        &[],
-        |l| {
-            let mut doc = seed_json(SESSION_SEED);
-            doc["Event"] = json!("ChatBot.UserTeleported");
-            post_session(l, doc.to_string().as_bytes())
+    }
+    /// An unknown CallbackCommand is answered 200 with the generic OK envelope (the platform
+    /// may add commands; the receiver does not refuse them) and recorded with verdict
+    /// `invalid` and a problem at path `CallbackCommand`.
+    bad_unknown_callback_command {
+        what: "unknown CallbackCommand",
+        want: Want::Answered, mentions: [],
+        send: |l| {
+            let body = json!({"CallbackCommand": "Desk.NoSuchCallback", "EventTime": 1725540020017u64});
+            let tgt = target("Desk.NoSuchCallback", "&RequestID=bad");
+            post(&l.addr, &tgt, &[], body.to_string().as_bytes())
         },
-    );
-    let e = fin.exchange_with("bad");
-    assert_eq!(e["verdict"], "invalid", "{e}");
-    let paths: Vec<&str> = e["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|p| p["path"].as_str())
-        .collect();
-    assert!(paths.contains(&"/Event"), "{e}");
-}
-
-/// The session-event schema types EventTime as an integer (ms), so a string is answered but
-/// judged invalid.
-#[test]
-fn bad_event_time_as_string() {
-    let fin = bad_case("EventTime as a string", &[], Want::Answered, &[], |l| {
-        let mut doc = seed_json(SESSION_SEED);
-        doc["EventTime"] = json!("1725540020017");
-        post_session(l, doc.to_string().as_bytes())
-    });
-    let e = fin.exchange_with("bad");
-    assert_eq!(e["verdict"], "invalid", "{e}");
-    assert_eq!(e["event"], "ChatBot.UserSendMsg", "{e}");
-    let paths: Vec<&str> = e["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|p| p["path"].as_str())
-        .collect();
-    assert!(paths.iter().any(|p| p.contains("EventTime")), "{e}");
-}
-
-/// Headers complete, body never comes: others are answered meanwhile, and the slow client
-/// itself eventually gets a 4xx (408) instead of a socket held forever.
-#[test]
-fn bad_slow_client_body_never_comes() {
-    bad_case(
-        "slow client: headers then nothing",
-        &[],
-        Want::Status(408),
-        &[],
-        |l| {
+        then: |e| {
+            assert_eq!(e["verdict"], "invalid", "{e}");
+            assert_eq!(e["status"], 200, "{e}");
+            assert!(e["event"].is_null(), "{e}");
+            assert!(problem_paths(&e).contains(&"CallbackCommand"), "{e}");
+        },
+    }
+    bad_unknown_session_event {
+        what: "session event with unknown Event",
+        want: Want::Answered, mentions: [],
+        send: |l| post_session(l, &session_with("Event", json!("ChatBot.UserTeleported"))),
+        then: |e| {
+            assert_eq!(e["verdict"], "invalid", "{e}");
+            assert!(problem_paths(&e).contains(&"/Event"), "{e}");
+        },
+    }
+    /// The session-event schema types EventTime as an integer (ms), so a string is answered
+    /// but judged invalid.
+    bad_event_time_as_string {
+        what: "EventTime as a string",
+        want: Want::Answered, mentions: [],
+        send: |l| post_session(l, &session_with("EventTime", json!("1725540020017"))),
+        then: |e| {
+            assert_eq!(e["verdict"], "invalid", "{e}");
+            assert_eq!(e["event"], "ChatBot.UserSendMsg", "{e}");
+            assert!(problem_paths(&e).iter().any(|p| p.contains("EventTime")), "{e}");
+        },
+    }
+    /// Headers complete, body never comes: others are answered meanwhile, and the slow client
+    /// itself eventually gets a 408 instead of a socket held forever.
+    bad_slow_client_body_never_comes {
+        what: "slow client: headers then nothing",
+        want: Want::Status(408), mentions: [],
+        send: |l| {
             let mut slow = connect(&l.addr);
             let mut raw = session_head("Content-Length: 500\r\n");
             raw.extend_from_slice(b"{\"CallbackCommand\":");
             slow.write_all(&raw)?;
-            for i in 0..3 {
-                let r = good_request(&l.addr, &format!("meanwhile-{i}"))?;
-                assert_eq!(
-                    r.status, 200,
-                    "slow client: a good request meanwhile got {r:?}"
-                );
-            }
+            answered_meanwhile(l, 3)?;
             read_response(&mut BufReader::new(slow))
         },
-    );
-}
-
-/// An idle connection (nothing sent) and one with half-sent headers: others are answered
-/// meanwhile; the server eventually closes the half-sent one (or answers it with a 4xx).
-#[test]
-fn bad_idle_connections() {
-    bad_case("idle open connection", &[], Want::Answered, &[], |l| {
-        let idle = connect(&l.addr);
-        let mut half = connect(&l.addr);
-        half.write_all(b"POST /cb?CallbackCommand=Desk.SessionEventNotify HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")?;
-        let r = good_request(&l.addr, "meanwhile")?;
-        assert_eq!(r.status, 200, "idle connection: a good request meanwhile got {r:?}");
-        match read_response(&mut BufReader::new(half)) {
-            Ok(r) => assert!((400..500).contains(&r.status), "half-sent headers got {r:?}"),
-            Err(e) => assert!(
-                !matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut),
-                "half-sent headers: the connection was held open past the safety net ({e})"
-            ),
-        }
-        drop(idle);
-        Ok(r)
-    })
-    .assert_exited("SIGINT");
-}
-
-/// Bytes that are not HTTP (a TLS ClientHello shape): a 4xx with a JSON reason.
-/// (Currently hyper's bare 400, empty body, no exchange recorded.)
-#[test]
-fn bad_garbage_instead_of_http() {
-    bad_case(
-        "garbage bytes instead of HTTP",
-        &[],
-        Want::Any4xx,
-        &[],
-        |l| {
-            roundtrip(
-                &l.addr,
-                b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03 not http at all \xff\xfe\r\n\r\n"
-                    .to_vec(),
-            )
+    }
+    /// An idle connection (nothing sent) and one with half-sent headers: others are answered
+    /// meanwhile; the server eventually closes the half-sent one (or answers it with a 4xx).
+    bad_idle_connections {
+        what: "idle open connection",
+        want: Want::Answered, mentions: [],
+        send: |l| {
+            let idle = connect(&l.addr);
+            let mut half = connect(&l.addr);
+            half.write_all(b"POST /cb?CallbackCommand=Desk.SessionEventNotify HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")?;
+            let r = good_request(&l.addr, "meanwhile")?;
+            assert_eq!(r.status, 200, "idle connection: a good request meanwhile got {r:?}");
+            assert_half_sent_headers_are_not_held(half);
+            drop(idle);
+            Ok(r)
         },
-    );
+    }
+    /// Bytes that are not HTTP (a TLS ClientHello shape): a 4xx with a JSON reason.
+    bad_garbage_instead_of_http {
+        what: "garbage bytes instead of HTTP",
+        want: Want::Any4xx, mentions: [],
+        send: |l| roundtrip(
+            &l.addr,
+            b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03 not http at all \xff\xfe\r\n\r\n".to_vec(),
+        ),
+    }
+    /// A line of text that is not an HTTP request line: a 4xx with a JSON reason.
+    bad_text_garbage_instead_of_http {
+        what: "a line of text instead of HTTP",
+        want: Want::Any4xx, mentions: [],
+        send: |l| roundtrip(&l.addr, b"HELLO SERVER, ARE YOU THERE?\r\n\r\n".to_vec()),
+    }
+    /// HTTP/1.0 is old but legal: a correct, signed callback over it is answered 200.
+    http_1_0_request_is_answered {
+        what: "HTTP/1.0 request",
+        want: Want::Answered, mentions: [],
+        send: |l| {
+            let body = seed(SESSION_SEED);
+            let mut raw = format!(
+                "POST {} HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                target("Desk.SessionEventNotify", "&RequestID=bad"),
+                body.len()
+            )
+            .into_bytes();
+            raw.extend_from_slice(&body);
+            roundtrip(&l.addr, raw)
+        },
+    }
+    /// `Transfer-Encoding: chunked` and `Content-Length` together (a request-smuggling shape).
+    /// HTTP/1.1 (RFC 9112 §6.1) lets a server either refuse it or decode it by
+    /// Transfer-Encoding alone, and in both cases close the connection after answering.
+    /// deskhook (hyper) does the latter: the body is the chunked-decoded seed (never the 5
+    /// bytes Content-Length claims), the callback is answered 200, and the answer says
+    /// `Connection: close`.
+    chunked_and_content_length_together_is_decoded_as_chunked_and_closed {
+        what: "Transfer-Encoding: chunked AND Content-Length",
+        want: Want::Answered, mentions: [],
+        send: |l| {
+            let mut raw = session_head("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n");
+            raw.extend(chunked(&seed(SESSION_SEED), 100));
+            let r = roundtrip(&l.addr, raw)?;
+            assert_eq!(
+                r.header("connection").map(str::to_ascii_lowercase).as_deref(),
+                Some("close"),
+                "the connection must be closed after the answer: {r:?}"
+            );
+            Ok(r)
+        },
+        then: |e| {
+            assert_eq!(e["verdict"], "accepted", "{e}");
+            assert!(
+                e["body"].as_str().map(str::as_bytes) == Some(seed(SESSION_SEED).as_slice()),
+                "the body is the chunked-decoded seed: {e}"
+            );
+        },
+    }
 }
 
-/// A line of text that is not an HTTP request line: a 4xx with a JSON reason.
-#[test]
-fn bad_text_garbage_instead_of_http() {
-    bad_case(
-        "a line of text instead of HTTP",
-        &[],
-        Want::Any4xx,
-        &[],
-        |l| roundtrip(&l.addr, b"HELLO SERVER, ARE YOU THERE?\r\n\r\n".to_vec()),
-    );
+/// `n` good requests answered 200 while another connection is stalled.
+fn answered_meanwhile(l: &Listen, n: usize) -> io::Result<()> {
+    for i in 0..n {
+        let r = good_request(&l.addr, &format!("meanwhile-{i}"))?;
+        assert_eq!(r.status, 200, "a good request meanwhile got {r:?}");
+    }
+    Ok(())
 }
 
-/// HTTP/1.0 is old but legal: a correct, signed callback over it is answered 200.
-#[test]
-fn http_1_0_request_is_answered() {
-    bad_case("HTTP/1.0 request", &[], Want::Answered, &[], |l| {
-        let body = seed(SESSION_SEED);
-        let mut raw = format!(
-            "POST {} HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            target("Desk.SessionEventNotify", "&RequestID=bad"),
-            body.len()
-        )
-        .into_bytes();
-        raw.extend_from_slice(&body);
-        let r = roundtrip(&l.addr, raw)?;
-        Ok(r)
-    });
-}
-
-/// `Transfer-Encoding: chunked` and `Content-Length` together (a request-smuggling shape).
-/// RFC 9112 §6.1 lets a server either refuse it or decode it by Transfer-Encoding alone, and in
-/// both cases close the connection after answering. deskhook (hyper) does the latter: the body
-/// is the chunked-decoded seed (never the 5 bytes Content-Length claims), the callback is
-/// answered 200, and the answer says `Connection: close`.
-#[test]
-fn chunked_and_content_length_together_is_decoded_as_chunked_and_closed() {
-    let name = "Transfer-Encoding: chunked AND Content-Length";
-    let fin = bad_case(name, &[], Want::Answered, &[], |l| {
-        let mut raw = session_head("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n");
-        raw.extend(chunked(&seed(SESSION_SEED), 100));
-        let r = roundtrip(&l.addr, raw)?;
-        assert_eq!(
-            r.header("connection")
-                .map(str::to_ascii_lowercase)
-                .as_deref(),
-            Some("close"),
-            "{name}: the connection must be closed after the answer: {r:?}"
-        );
-        Ok(r)
-    });
-    let e = fin.exchange_with("bad");
-    assert_eq!(e["verdict"], "accepted", "{name}: {e}");
-    assert!(
-        e["body"].as_str().map(str::as_bytes) == Some(seed(SESSION_SEED).as_slice()),
-        "{name}: the body is the chunked-decoded seed: {e}"
-    );
+/// A connection with half-sent headers is closed by the server, or answered with a 4xx, before
+/// the client's own safety time-out.
+fn assert_half_sent_headers_are_not_held(half: TcpStream) {
+    match read_response(&mut BufReader::new(half)) {
+        Ok(r) => assert!(
+            (400..500).contains(&r.status),
+            "half-sent headers got {r:?}"
+        ),
+        Err(e) => assert!(
+            !matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ),
+            "half-sent headers: the connection was held open past the safety net ({e})"
+        ),
+    }
 }
 
 /// A CEC push to `/webhooks/v1/messages/` (trailing slash) is routed as CEC, so every refusal on
@@ -1612,16 +1041,7 @@ fn capture_2000_concurrent_requests_then_ctrl_c() {
     const THREADS: usize = 32;
     let dir = tempfile::tempdir().unwrap();
     let cap = dir.path().join("calls.jsonl");
-    let l = Listen::start(&[
-        "--token",
-        TOKEN,
-        "--sdkappid",
-        APP,
-        "--format",
-        "json",
-        "--save",
-        cap.to_str().unwrap(),
-    ]);
+    let l = listen_signed(&["--format", "json", "--save", cap.to_str().unwrap()]);
     let addr = l.addr.clone();
     let session = seed_json(SESSION_SEED);
     let cec = seed_json(CEC_SEED);
@@ -1920,13 +1340,35 @@ fn secret_sent_without_bearer_scheme_is_not_echoed() {
     let (fin, captured) = secret_run(&["--format", "json"], |addr| {
         let r = post_ok(
             addr,
-            CEC_PATH,
+            &format!("{CEC_PATH}?RequestID=no-scheme"),
             &[("Authorization", SECRET)],
             &seed(CEC_SEED),
         );
         assert_eq!(r.status, 401, "{}", r.text());
         answer = r.text();
     });
+    // Not vacuous: the refused request is on stdout and in the capture, Authorization included.
+    let e = fin.exchange_with("no-scheme");
+    assert_eq!(e["status"], 401, "{e}");
+    let rec: Value = captured
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("capture lines are JSON"))
+        .find(|r| {
+            r["query"]
+                .as_str()
+                .and_then(|q| query_value(q, "RequestID"))
+                .as_deref()
+                == Some("no-scheme")
+        })
+        .unwrap_or_else(|| panic!("the capture has no line for RequestID=no-scheme:\n{captured}"));
+    assert_eq!(rec["status"], 401, "{rec}");
+    assert_eq!(rec["verdict"], "refused", "{rec}");
+    assert!(
+        rec["headers"].as_array().is_some_and(|h| h
+            .iter()
+            .any(|h| h[0] == "authorization" && h[1].is_string())),
+        "the captured line keeps its (redacted) Authorization header: {rec}"
+    );
     // Show only the neighbourhood of each leak.
     let around = |text: &str| -> String {
         let i = text.find(SECRET).unwrap_or(0);
@@ -1977,16 +1419,7 @@ fn forward_to_relays_unchanged_and_judges_the_backend_answer() {
         "json",
     ]);
     let back_url = format!("http://{}/", backend.addr);
-    let front = Listen::start(&[
-        "--token",
-        TOKEN,
-        "--sdkappid",
-        APP,
-        "--format",
-        "json",
-        "--forward-to",
-        &back_url,
-    ]);
+    let front = listen_signed(&["--format", "json", "--forward-to", &back_url]);
 
     let mut doc = seed_json(SESSION_SEED);
     doc["MsgBody"][0]["MsgContent"]["Text"] = json!("退款 🙏 \"quoted\"");
@@ -2080,20 +1513,19 @@ fn forward_to_relays_unchanged_and_judges_the_backend_answer() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn delay_still_answers() {
-    let l = Listen::start(&[
-        "--token",
-        TOKEN,
-        "--sdkappid",
-        APP,
-        "--delay",
-        "300ms",
-        "--max-requests",
-        "1",
-    ]);
+fn delay_holds_the_answer_at_least_the_delay() {
+    const DELAY: Duration = Duration::from_millis(300);
+    let l = listen_signed(&["--delay", "300ms", "--max-requests", "1"]);
+    let asked = Instant::now();
     let r = good_request(&l.addr, "delayed").expect("an answer");
+    let took = asked.elapsed();
+    // A lower bound only: a loaded machine may take longer, never shorter.
+    assert!(
+        took >= DELAY,
+        "--delay 300ms: the answer came after {took:?}, sooner than the delay"
+    );
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(r.json(), ok_envelope());
+    assert_eq!(r.json(), tencent_ack());
     let fin = l.wait_exit("after --max-requests 1");
     fin.assert_exited("max-requests");
     assert_eq!(fin.status.code(), Some(0), "{}", fin.stderr);

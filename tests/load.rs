@@ -1,19 +1,17 @@
 //! Load flags end to end: `--max-latency` turns slow answers into failed checks (exit 1,
 //! counted by reason), `--rate` paces without losing callbacks, and nothing draws a progress
-//! bar when stderr is not a terminal. No assertion here depends on how long anything took:
-//! the slow server is far slower than the limit, and the rate test only counts.
+//! bar when stderr is not a terminal. No assertion has an upper bound on time: the slow
+//! server is far slower than the limit, and the pacing test checks that N requests at rate R
+//! took at least (N - 1) / R.
 
 mod support;
 
 use serde_json::Value;
-use std::time::Duration;
-use support::{deskhook, documented_success, TestServer};
+use std::time::{Duration, Instant};
+use support::{assert_code, deskhook, documented_success, run_to, TestServer};
 
 fn json_lines(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
+    support::json_lines(&String::from_utf8_lossy(stdout))
 }
 
 #[test]
@@ -108,6 +106,36 @@ fn rate_paces_without_losing_callbacks_and_no_bar_off_a_terminal() {
     assert!(
         !stderr.contains("eta") && !stderr.contains('\r'),
         "no progress bar off a terminal: {stderr}"
+    );
+}
+
+#[test]
+fn rate_spaces_the_requests_one_interval_apart() {
+    // 11 requests at 10 per second: the last one leaves no sooner than 10 intervals (1 s)
+    // after the first. Lower bound only; without pacing the run takes a small fraction of it.
+    const COUNT: u32 = 11;
+    const RATE: u32 = 10;
+    let server = TestServer::documented();
+    let started = Instant::now();
+    let r = run_to(
+        &server.url(),
+        &["send", "SessionBegin"],
+        &[
+            "--count",
+            &COUNT.to_string(),
+            "--concurrency",
+            "4",
+            "--rate",
+            &RATE.to_string(),
+        ],
+    );
+    let took = started.elapsed();
+    assert_code(&r, 0);
+    assert_eq!(server.requests().len(), COUNT as usize);
+    let at_least = Duration::from_secs(1) * (COUNT - 1) / RATE;
+    assert!(
+        took >= at_least,
+        "{COUNT} requests at --rate {RATE} took {took:?}, less than {at_least:?}"
     );
 }
 

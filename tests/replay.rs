@@ -9,18 +9,14 @@ mod support;
 
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::{mpsc, OnceLock};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
+use support::listen::Listen;
 use support::{
-    assert_code, closed_port, docs_check, now_ms, run, sha256_hex, Recorded, Run, TestServer,
+    assert_code, assert_no_secret, closed_port, docs_check, label, now_ms, query_value, run,
+    run_to, sha256_hex, Run, TestServer,
 };
 
-/// Safety net for the ready line and for `listen` to exit.
-const PROCESS_SAFETY: Duration = Duration::from_secs(60);
 /// The token of the replay target (the capture was made with `T`).
 const T2: &str = "T2";
 
@@ -30,23 +26,16 @@ const T2: &str = "T2";
 
 /// `deskhook replay <capture> --to <url> <args>`.
 fn replay(capture: &Path, to: &str, args: &[&str]) -> Run {
-    let cap = capture.to_str().expect("a UTF-8 path");
-    let mut all = vec!["replay", cap, "--to", to];
-    all.extend_from_slice(args);
-    run(&all)
+    run_to(
+        to,
+        &["replay", capture.to_str().expect("a UTF-8 path")],
+        args,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
 // Making a capture: `listen --save` fed by `send --all`
 // ---------------------------------------------------------------------------------------------
-
-/// `127.0.0.1:PORT` URL in a ready line (human or JSON).
-fn ready_url(line: &str) -> Option<String> {
-    let i = line.find("http://127.0.0.1:")?;
-    let rest = &line[i..];
-    let end = rest["http://".len()..].find('/')? + "http://".len();
-    Some(format!("{}/", &rest[..end]))
-}
 
 /// Run `deskhook listen --port 0 --save CAP --token T --max-requests 29`, point
 /// `deskhook send --all --token T` at it, wait for listen to stop by itself, and return the
@@ -54,74 +43,11 @@ fn ready_url(line: &str) -> Option<String> {
 fn make_capture() -> String {
     let dir = tempfile::tempdir().unwrap();
     let cap = dir.path().join("cap.jsonl");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_deskhook"));
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("DESKHOOK_") {
-            cmd.env_remove(k);
-        }
-    }
-    let mut child = cmd
-        .args(["--color", "never", "listen", "--port", "0", "--save"])
-        .arg(&cap)
-        .args(["--token", "T", "--max-requests", "29"])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn deskhook listen");
-    let out = child.stdout.take().expect("piped stdout");
-    let mut err = child.stderr.take().expect("piped stderr");
-    let (tx, rx) = mpsc::channel::<String>();
-    let stdout = thread::spawn(move || {
-        let mut tx = Some(tx);
-        let mut lines = Vec::new();
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            if let Some(url) = tx.as_ref().and(ready_url(&line)) {
-                let _ = tx.take().expect("once").send(url);
-            }
-            lines.push(line);
-        }
-        lines
-    });
-    let stderr = thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let url = match rx.recv_timeout(PROCESS_SAFETY) {
-        Ok(url) => url,
-        Err(e) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "listen printed no ready line ({e})\nstdout: {:?}\nstderr: {}",
-                stdout.join().unwrap_or_default(),
-                stderr.join().unwrap_or_default()
-            );
-        }
-    };
-
-    let sent = run(&["send", "--all", "--to", &url, "--token", "T"]);
-
-    let deadline = Instant::now() + PROCESS_SAFETY;
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("try_wait") {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "listen did not stop after --max-requests 29\nsend: {}",
-                sent.dump()
-            );
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    let listen_out = stdout.join().expect("stdout reader").join("\n");
-    let listen_err = stderr.join().expect("stderr reader");
+    let cap_arg = cap.to_str().expect("a UTF-8 path");
+    let l = Listen::start(&["--save", cap_arg, "--token", "T", "--max-requests", "29"]);
+    let sent = run(&["send", "--all", "--to", &l.url(), "--token", "T"]);
+    let fin = l.wait_exit("after --max-requests 29");
+    let (listen_out, listen_err) = (fin.stdout.join("\n"), &fin.stderr);
     assert_eq!(
         sent.code,
         0,
@@ -129,7 +55,7 @@ fn make_capture() -> String {
         sent.dump()
     );
     assert_eq!(
-        status.code(),
+        fin.status.code(),
         Some(0),
         "listen exit\nstdout:\n{listen_out}\nstderr:\n{listen_err}"
     );
@@ -167,25 +93,6 @@ fn records() -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("capture line ({e}): {l}")))
         .collect()
-}
-
-fn request_id_of_query(query: &str) -> Option<String> {
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == "RequestID")
-        .map(|(_, v)| v.into_owned())
-}
-
-fn label(req: &Recorded) -> String {
-    if req.is_cec() {
-        return "cec".to_owned();
-    }
-    match req.query_param("CallbackCommand") {
-        Some("Desk.SessionEventNotify") => req
-            .json()
-            .and_then(|b| b["Event"].as_str().map(str::to_owned))
-            .unwrap_or_default(),
-        other => other.unwrap_or_default().to_owned(),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,7 +138,7 @@ fn replay_sends_the_captured_bytes_freshly_signed() {
         if rec["provider"] == "huawei" {
             cec.push(rec["body"].as_str().unwrap());
         } else {
-            let id = request_id_of_query(rec["query"].as_str().unwrap())
+            let id = query_value(rec["query"].as_str().unwrap(), "RequestID")
                 .unwrap_or_else(|| panic!("captured Tencent callback without RequestID: {rec}"));
             assert!(tencent.insert(id, rec).is_none(), "RequestID repeats");
         }
@@ -313,7 +220,7 @@ fn as_is_sends_the_captured_query_unchanged() {
         .filter(|r| r["provider"] == "tencent")
         .map(|r| {
             let q = r["query"].as_str().unwrap().to_owned();
-            (request_id_of_query(&q).unwrap(), q)
+            (query_value(&q, "RequestID").unwrap(), q)
         })
         .collect();
     for req in &reqs {
@@ -375,7 +282,7 @@ fn only_filters_by_event() {
 #[test]
 fn only_with_an_unknown_event_is_a_usage_error() {
     let cap = capture_file(|_| {});
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let r = replay(&cap.path, &server.url(), &["--only", "SesionEnd"]);
     assert_code(&r, 2);
     assert!(r.stderr.contains("SesionEnd"), "{}", r.dump());
@@ -452,7 +359,7 @@ fn strict_stops_at_a_malformed_line() {
 
 #[test]
 fn a_capture_with_nothing_to_replay_is_an_input_error() {
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let empty = capture_file(|lines| lines.clear());
     let r = replay(&empty.path, &server.url(), &[]);
     assert_code(&r, 2);
@@ -480,7 +387,8 @@ fn a_missing_capture_is_a_usage_error() {
 // A non-UTF-8 body, captured as body_base64
 // ---------------------------------------------------------------------------------------------
 
-/// Standard base64 with padding (the dev-dependencies have no base64 crate).
+/// Standard base64 with padding, written here independently of the crate deskhook decodes
+/// `body_base64` with.
 fn base64(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
@@ -611,16 +519,7 @@ fn the_token_never_appears_in_replay_output() {
         args.extend_from_slice(mode);
         let r = replay(&cap.path, &server.url(), &args);
         assert_eq!(r.code, 0, "{mode:?}\n{}", r.dump());
-        assert!(
-            !r.stdout.contains(TOKEN),
-            "{mode:?}: token on stdout\n{}",
-            r.stdout
-        );
-        assert!(
-            !r.stderr.contains(TOKEN),
-            "{mode:?}: token on stderr\n{}",
-            r.stderr
-        );
+        assert_no_secret(&r, TOKEN, &format!("{mode:?}"));
         assert!(r.stdout.contains("cec.read"), "{mode:?}\n{}", r.stdout);
     }
     // Also with the plain T2 of the other tests (without --verbose: a random body could
@@ -631,16 +530,7 @@ fn the_token_never_appears_in_replay_output() {
         let r = replay(&cap.path, &server.url(), &args);
         assert_eq!(r.code, 0, "{mode:?}\n{}", r.dump());
         assert!(!r.stdout.contains("Bearer T2"), "{mode:?}\n{}", r.stdout);
-        assert!(
-            !r.stdout.contains(T2),
-            "{mode:?}: T2 on stdout\n{}",
-            r.stdout
-        );
-        assert!(
-            !r.stderr.contains(T2),
-            "{mode:?}: T2 on stderr\n{}",
-            r.stderr
-        );
+        assert_no_secret(&r, T2, &format!("{mode:?}"));
     }
     // Not vacuous: the server did get the real Bearer value.
     let bearers: Vec<Option<String>> = server

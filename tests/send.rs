@@ -6,70 +6,14 @@ mod support;
 
 use serde_json::{json, Value};
 use std::time::Duration;
-use support::{closed_port, deskhook, docs_check, sha256_hex, Recorded, TestServer};
-
-/// What one run of the binary left behind.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    run_with_stdin(args, "")
-}
-
-fn run_with_stdin(args: &[&str], stdin: &str) -> Run {
-    let out = deskhook()
-        .args(args)
-        .write_stdin(stdin)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .expect("deskhook runs");
-    Run {
-        code: out.status.code().expect("deskhook exits with a code"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use support::{
+    assert_code, assert_fails, assert_no_secret, closed_port, docs_check, events, run, run_to,
+    run_with_stdin, sha256_hex, tencent_ack, Recorded, Run, TestServer, REPEATABLE,
+};
 
 /// `deskhook send <args> --to <server>`.
 fn send_to(server: &TestServer, args: &[&str]) -> Run {
-    let url = server.url();
-    let mut all: Vec<&str> = vec!["send"];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&["--to", &url]);
-    run(&all)
-}
-
-/// The event ids of `deskhook events --json`.
-fn event_ids() -> Vec<Value> {
-    let r = run(&["events", "--json"]);
-    assert_eq!(r.code, 0, "events --json failed: {}", r.stderr);
-    r.stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}")))
-        .collect()
-}
-
-fn tencent_ack() -> Value {
-    json!({"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0})
-}
-
-/// Assert a failed run: its exit code, and that stdout names `what` (a path or a field).
-#[track_caller]
-fn assert_fails(r: &Run, code: i32, what: &str) {
-    assert_eq!(
-        r.code, code,
-        "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
-        r.stdout, r.stderr
-    );
-    assert!(
-        r.stdout.contains(what),
-        "stdout does not name {what:?}\nstdout:\n{}\nstderr:\n{}",
-        r.stdout,
-        r.stderr
-    );
+    run_to(&server.url(), &["send"], args)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -80,11 +24,11 @@ fn assert_fails(r: &Run, code: i32, what: &str) {
 fn send_all_is_accepted_by_a_receiver_written_from_the_docs() {
     let server = TestServer::documented();
     let r = send_to(&server, &["--all", "--token", "T"]);
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 0);
     assert!(r.stdout.contains("29 sent"), "{}", r.stdout);
     assert!(r.stdout.contains("29 ok"), "{}", r.stdout);
 
-    let events = event_ids();
+    let events = events();
     assert_eq!(events.len(), 29);
     let reqs = server.requests();
     assert_eq!(reqs.len(), events.len(), "one request per event id");
@@ -150,9 +94,9 @@ fn the_docs_receiver_is_not_a_rubber_stamp() {
             "MsgKey=152_1600012345_ABC",
         ],
     );
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 0);
     let r = send_to(&server, &["cec.read", "--token", "T"]);
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 0);
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
     let (tencent, cec) = (&reqs[0], &reqs[1]);
@@ -286,7 +230,7 @@ fn json_format_has_one_record_per_request_and_a_summary() {
             "json",
         ],
     );
-    assert_eq!(r.code, 1, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 1);
 
     let lines: Vec<Value> = r
         .stdout
@@ -349,7 +293,7 @@ fn json_format_has_one_record_per_request_and_a_summary() {
 fn junit_report_has_a_failing_case_per_request() {
     let server = TestServer::fixed(200, r#"{"ActionStatus":"OK","ErrorInfo":""}"#);
     let r = send_to(&server, &["--all", "--format", "junit"]);
-    assert_eq!(r.code, 1, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 1);
     let xml = r.stdout.trim_start();
     assert!(xml.starts_with('<'), "not XML: {xml}");
     assert!(xml.contains("<testsuite"), "{xml}");
@@ -374,7 +318,7 @@ fn retries_redeliver_with_the_same_request_id() {
         &server,
         &["SessionBegin", "--retries", "2", "--backoff", "10ms"],
     );
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 0);
     let reqs = server.requests();
     assert_eq!(reqs.len(), 3);
     let ids: Vec<&str> = reqs
@@ -396,10 +340,10 @@ fn the_to_url_keeps_its_query_and_cec_goes_under_its_path() {
     let server = TestServer::documented();
     let to = format!("{}desk/cb?tenant=a", server.url());
     let r = run(&["send", "SessionBegin", "--to", &to]);
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 0);
     let base = format!("{}base", server.url());
     let r = run(&["send", "cec.queuing", "--to", &base]);
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 0);
 
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
@@ -420,22 +364,17 @@ fn the_to_url_keeps_its_query_and_cec_goes_under_its_path() {
 
 #[test]
 fn dry_run_is_repeatable_signed_and_sends_nothing() {
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let args = [
-        "--dry-run",
-        "--seed",
-        "7",
-        "--now",
-        "1700000000000",
-        "--token",
-        "T",
-        "SessionBegin",
-        "ChatBot.UserSendMsg",
-    ];
+        &["--dry-run"][..],
+        &REPEATABLE,
+        &["SessionBegin", "ChatBot.UserSendMsg"],
+    ]
+    .concat();
     let first = send_to(&server, &args);
     let second = send_to(&server, &args);
-    assert_eq!(first.code, 0, "{}", first.stderr);
-    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_code(&first, 0);
+    assert_code(&second, 0);
     assert_eq!(
         first.stdout, second.stdout,
         "--seed/--now output differs between runs"
@@ -482,7 +421,7 @@ fn set_and_unset_reach_the_server() {
             "CloudCustomData",
         ],
     );
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 0);
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
     let body = reqs[0].json().expect("a JSON body");
@@ -496,27 +435,27 @@ fn set_and_unset_reach_the_server() {
 
 #[test]
 fn set_out_of_range_index_is_a_usage_error_naming_the_array() {
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let r = send_to(&server, &["ChatBot.UserSendMsg", "--set", "MsgBody.9.X=1"]);
-    assert_eq!(r.code, 2, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 2);
     assert!(r.stderr.contains("MsgBody"), "{}", r.stderr);
     assert_eq!(server.requests().len(), 0);
 }
 
 #[test]
 fn unset_of_a_missing_field_is_a_usage_error() {
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let r = send_to(&server, &["SessionBegin", "--unset", "Nope"]);
-    assert_eq!(r.code, 2, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 2);
     assert!(r.stderr.contains("Nope"), "{}", r.stderr);
     assert_eq!(server.requests().len(), 0);
 }
 
 #[test]
 fn unknown_event_suggests_the_closest_id() {
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let r = send_to(&server, &["SesionBegin"]);
-    assert_eq!(r.code, 2, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 2);
     assert!(r.stderr.contains("SesionBegin"), "{}", r.stderr);
     assert!(r.stderr.contains("SessionBegin"), "{}", r.stderr);
     assert_eq!(server.requests().len(), 0);
@@ -548,7 +487,7 @@ fn body_file_is_sent_as_is_and_signed() {
             "T",
         ],
     );
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 0);
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].json().expect("a JSON body"), body);
@@ -561,9 +500,9 @@ fn malformed_body_file_is_a_usage_error_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.json");
     std::fs::write(&path, "{\n  \"Event\": \"SessionBegin\",\n  oops\n}\n").unwrap();
-    let server = TestServer::documented();
+    let server = TestServer::never_hit();
     let r = send_to(&server, &["SessionBegin", "--body", path.to_str().unwrap()]);
-    assert_eq!(r.code, 2, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 2);
     assert!(r.stderr.contains("broken.json"), "{}", r.stderr);
     assert!(
         r.stderr.contains(":3:") || r.stderr.contains("line 3"),
@@ -580,7 +519,7 @@ fn malformed_body_file_is_a_usage_error_naming_file_and_line() {
 #[test]
 fn without_to_the_built_in_receiver_answers() {
     let r = run(&["send", "SessionBegin"]);
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 0);
     assert!(r.stderr.contains("built-in receiver"), "{}", r.stderr);
     assert!(r.stdout.contains("SessionBegin"), "{}", r.stdout);
 }
@@ -607,21 +546,8 @@ fn the_token_never_appears_in_any_output() {
         args.extend_from_slice(&["--token", TOKEN]);
         args.extend_from_slice(mode);
         let r = send_to(&server, &args);
-        assert_eq!(
-            r.code, 0,
-            "{mode:?}\nstdout:\n{}\nstderr:\n{}",
-            r.stdout, r.stderr
-        );
-        assert!(
-            !r.stdout.contains(TOKEN),
-            "{mode:?}: token on stdout:\n{}",
-            r.stdout
-        );
-        assert!(
-            !r.stderr.contains(TOKEN),
-            "{mode:?}: token on stderr:\n{}",
-            r.stderr
-        );
+        assert_eq!(r.code, 0, "{mode:?}\n{}", r.dump());
+        assert_no_secret(&r, TOKEN, &format!("{mode:?}"));
         if mode.contains(&"--dry-run") {
             let auth = r
                 .stdout
@@ -644,7 +570,8 @@ fn the_token_never_appears_in_any_output() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// sign / verify with the official vector (PROTOCOL.md §1.1)
+// sign / verify with the official vector of the Tencent documentation:
+// sha256("xxxxyyyy" + "1669872112")
 // ---------------------------------------------------------------------------------------------
 
 const VECTOR: &str = "17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061";
@@ -664,7 +591,7 @@ fn vector_url(with_sign: bool) -> String {
 #[test]
 fn sign_prints_the_official_vector() {
     let r = run(&["sign", "--token", "xxxxyyyy", "--time", "1669872112"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_code(&r, 0);
     assert!(r.stdout.contains(VECTOR), "{}", r.stdout);
     assert!(r.stdout.contains("1669872112"), "{}", r.stdout);
 }
@@ -673,7 +600,7 @@ fn sign_prints_the_official_vector() {
 fn verify_accepts_the_official_vector() {
     let url = vector_url(true);
     let r = run(&["verify", &url, "--token", "xxxxyyyy", "--now", "1669872112"]);
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 0);
 }
 
 #[test]
@@ -705,7 +632,7 @@ fn verify_names_a_stale_request_time() {
 fn validate_reads_stdin() {
     let good = tencent_ack().to_string();
     let r = run_with_stdin(&["validate", "SessionBegin", "--response", "-"], &good);
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_code(&r, 0);
 
     let broken = r#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":"0"}"#;
     let r = run_with_stdin(&["validate", "SessionBegin", "--response", "-"], broken);
@@ -715,15 +642,53 @@ fn validate_reads_stdin() {
 #[test]
 fn schema_of_the_assignment_answer_has_agent_id_list() {
     let r = run(&["schema", "ChatBot.OnAssignHuman", "--response"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_code(&r, 0);
     let schema: Value = serde_json::from_str(&r.stdout).expect("the schema is JSON");
     assert!(schema.is_object());
-    assert!(r.stdout.contains("AgentIdList"), "{}", r.stdout);
+    // Every `properties.AgentIdList` in the printed schema (the family schema is embedded
+    // under `$defs`): an array of strings.
+    let mut found = Vec::new();
+    properties_named(&schema, "AgentIdList", &mut found);
+    assert!(!found.is_empty(), "no AgentIdList property:\n{}", r.stdout);
+    for p in &found {
+        assert_eq!(p["type"], "array", "AgentIdList: {p}");
+        assert_eq!(p["items"]["type"], "string", "AgentIdList items: {p}");
+    }
+    // And the schema, applied, holds it to that.
+    let answer = |agents: Value| json!({"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0, "AgentIdList": agents});
+    let ok = support::schema_errors(&schema, &answer(json!(["penn_svc"])));
+    assert!(ok.is_empty(), "{ok:?}");
+    let numbers = support::schema_errors(&schema, &answer(json!([1001])));
+    assert!(
+        numbers.iter().any(|e| e.starts_with("/AgentIdList/0")),
+        "{numbers:?}"
+    );
+    let string = support::schema_errors(&schema, &answer(json!("penn_svc")));
+    assert!(
+        string.iter().any(|e| e.starts_with("/AgentIdList")),
+        "{string:?}"
+    );
+}
+
+/// Every subschema at `properties.<name>` anywhere inside `schema`.
+fn properties_named<'a>(schema: &'a Value, name: &str, out: &mut Vec<&'a Value>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(p) = map.get("properties").and_then(|p| p.get(name)) {
+                out.push(p);
+            }
+            for v in map.values() {
+                properties_named(v, name, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| properties_named(v, name, out)),
+        _ => {}
+    }
 }
 
 #[test]
 fn events_json_lists_29_events() {
-    let events = event_ids();
+    let events = events();
     assert_eq!(events.len(), 29);
     for e in &events {
         for key in ["id", "provider", "command", "description"] {
