@@ -3,7 +3,8 @@
 //! Tencent: POST to the configured URL with `SdkAppid`, `CallbackCommand`, `contenttype=json`,
 //! `ClientIP`, `OptPlatform` and `RequestID` appended to any query it already has, then `Sign`
 //! and `RequestTime` when a token is set. Huawei CEC: POST to `<base>/webhooks/v1/messages`
-//! with `Authorization: Bearer <token>`.
+//! (a URL that already ends with that path is used as given) with `Authorization: Bearer
+//! <token>`.
 
 use crate::catalogue::Event;
 use crate::clock::Clock;
@@ -117,11 +118,18 @@ pub fn bearer(token: &Secret) -> (String, String) {
     )
 }
 
-/// `<base>/webhooks/v1/messages`, keeping the base's query.
+/// The path CEC pushes to, under the base URL the admin enters in AICC.
+pub const CEC_PUSH_PATH: &str = "/webhooks/v1/messages";
+
+/// `<base>/webhooks/v1/messages`, keeping the base's query. A URL that already ends with the
+/// push path (pasted whole from a configuration) is taken as given, never doubled.
 pub fn cec_url(base: &Url) -> Url {
+    let trimmed = base.path().trim_end_matches('/');
+    if trimmed.ends_with(CEC_PUSH_PATH) {
+        return base.clone();
+    }
     let mut u = base.clone();
-    let path = format!("{}/webhooks/v1/messages", base.path().trim_end_matches('/'));
-    u.set_path(&path);
+    u.set_path(&format!("{trimmed}{CEC_PUSH_PATH}"));
     u
 }
 
@@ -234,6 +242,14 @@ mod tests {
             cec_url(&Url::parse("http://h:8080").unwrap()).as_str(),
             "http://h:8080/webhooks/v1/messages"
         );
+        for whole in [
+            "http://h:8787/webhooks/v1/messages",
+            "http://h:8787/base/webhooks/v1/messages/",
+            "http://h:8787/webhooks/v1/messages?tenant=1",
+        ] {
+            let url = Url::parse(whole).unwrap();
+            assert_eq!(cec_url(&url), url, "{whole} is taken as given");
+        }
         let base = Url::parse("http://h/cb?own=1#frag").unwrap();
         assert_eq!(
             with_raw_query(&base, "a=%20b").as_str(),
