@@ -7,12 +7,13 @@
 //! and record each [`Delivery`] straight into the run's [`Sink`] under one short lock. Nothing
 //! else hops between threads per request.
 //!
-//! `--rate` is one shared schedule of send slots; Ctrl-C stops new work and lets in-flight
-//! callbacks finish.
+//! `--rate` is one shared schedule of send slots. Ctrl-C stops new work and lets the callbacks
+//! in flight finish for a short grace (at most the time-out, at most 5 s), then abandons them;
+//! the sink is told the run was interrupted ([`Sink::interrupted`]) so that the summary says so
+//! and the exit code is 130. A second Ctrl-C quits at once.
 
 use crate::callback::Callback;
 use crate::envelope::Expect;
-use crate::term::note;
 use crate::transport::{self, deliver, Delivery, Policy};
 use anyhow::Result;
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -24,7 +25,32 @@ use std::time::{Duration, Instant};
 /// Where a run's deliveries go (counted, shown, reported), one at a time.
 pub trait Sink: Send {
     fn record(&mut self, delivery: &Delivery) -> std::io::Result<()>;
+
+    /// Ctrl-C ended the run before its work was done.
+    fn interrupted(&mut self, _how: Interrupted) {}
 }
+
+/// How far an interrupted run got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted {
+    /// Items (callbacks, scenario runs, capture lines) taken up before the interrupt.
+    pub started: u64,
+    /// Items still in flight when the grace ran out, dropped without a result.
+    pub abandoned: u64,
+}
+
+/// Where a run is: running, stopping (no new work: an error or Ctrl-C), abandoning what is in
+/// flight (the Ctrl-C grace ran out), or over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    Running,
+    Stopping,
+    Abandon,
+    Done,
+}
+
+/// The longest Ctrl-C waits for callbacks in flight.
+const MAX_GRACE: Duration = Duration::from_secs(5);
 
 /// How a run goes: the delivery policy and the load shape.
 pub struct Options {
@@ -62,8 +88,7 @@ struct Common<S> {
     policy: Policy,
     https: bool,
     pacer: Option<Pacer>,
-    /// Set to stop taking new work (shared with the Ctrl-C watcher).
-    stop: Arc<AtomicBool>,
+    ctl: Arc<Control>,
     sink: Mutex<S>,
     failure: Mutex<Option<anyhow::Error>>,
 }
@@ -71,11 +96,59 @@ struct Common<S> {
 impl<S> Common<S> {
     /// Stop the run with an error (the first one wins).
     fn fail(&self, e: anyhow::Error) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.ctl.stop();
         self.failure
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get_or_insert(e);
+    }
+}
+
+/// How a run is going, shared by the lanes and the Ctrl-C watcher.
+struct Control {
+    /// Set to stop taking new work (an error, or Ctrl-C); cheap to check per item.
+    stop: AtomicBool,
+    /// The same and more, for those who wait on it.
+    phase: tokio::sync::watch::Sender<Phase>,
+    /// Set by the first Ctrl-C.
+    interrupted: AtomicBool,
+    /// Items taken up, and items being worked on.
+    started: AtomicU64,
+    in_flight: AtomicU64,
+}
+
+impl Control {
+    fn new() -> Control {
+        Control {
+            stop: AtomicBool::new(false),
+            phase: tokio::sync::watch::Sender::new(Phase::Running),
+            interrupted: AtomicBool::new(false),
+            started: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+        }
+    }
+
+    /// Move on to `phase` (never back).
+    fn advance(&self, phase: Phase) {
+        if phase >= Phase::Stopping {
+            self.stop.store(true, Ordering::Relaxed);
+        }
+        self.phase.send_if_modified(|p| {
+            let was = *p;
+            *p = was.max(phase);
+            *p != was
+        });
+    }
+
+    /// Take no new work.
+    fn stop(&self) {
+        self.advance(Phase::Stopping);
+    }
+
+    /// Resolves once the run has reached `phase`.
+    async fn until(&self, phase: Phase) {
+        let mut rx = self.phase.subscribe();
+        let _ = rx.wait_for(|p| *p >= phase).await;
     }
 }
 
@@ -90,24 +163,33 @@ impl<S: Sink> Lane<S> {
         &self.common.policy
     }
 
-    /// Deliver one callback (after its `--rate` slot), judged against the run's expectation.
-    pub async fn send(&self, c: Callback) -> Delivery {
+    /// Deliver one callback (after its `--rate` slot), judged against the run's expectation;
+    /// `None` when the run stopped before its slot came (it was not sent).
+    pub async fn send(&self, c: Callback) -> Option<Delivery> {
         self.send_expecting(c, self.common.policy.expect).await
     }
 
     /// Deliver one callback whose answer is judged against `expect` (a flow step's own).
-    pub async fn send_expecting(&self, c: Callback, expect: Expect) -> Delivery {
+    pub async fn send_expecting(&self, c: Callback, expect: Expect) -> Option<Delivery> {
         if let Some(pacer) = &self.common.pacer {
-            pacer.wait().await;
+            tokio::select! {
+                () = pacer.wait() => {}
+                () = self.until_stopped() => return None,
+            }
         }
         if expect == self.common.policy.expect {
-            return deliver(&self.client, &self.common.policy, c).await;
+            return Some(deliver(&self.client, &self.common.policy, c).await);
         }
         let policy = Policy {
             expect,
             ..self.common.policy.clone()
         };
-        deliver(&self.client, &policy, c).await
+        Some(deliver(&self.client, &policy, c).await)
+    }
+
+    /// Resolves once the run stops taking new work (to cut a flow's pause short).
+    pub async fn until_stopped(&self) {
+        self.common.ctl.until(Phase::Stopping).await;
     }
 
     /// Record one delivery in the run's sink.
@@ -124,7 +206,7 @@ impl<S: Sink> Lane<S> {
     }
 
     pub fn stopped(&self) -> bool {
-        self.common.stop.load(Ordering::Relaxed)
+        self.common.ctl.stop.load(Ordering::Relaxed)
     }
 }
 
@@ -147,21 +229,24 @@ where
     WF: Future<Output = Result<()>>,
 {
     let lanes = lanes_for(opts.concurrency);
+    let grace = opts.policy.timeout.min(MAX_GRACE);
+    let ctl = Arc::new(Control::new());
     let common = Arc::new(Common {
         pacer: opts.rate.filter(|r| *r > 0.0).map(Pacer::new),
-        stop: Arc::new(AtomicBool::new(false)),
+        ctl: ctl.clone(),
         sink: Mutex::new(sink),
         failure: Mutex::new(None),
         policy: opts.policy,
         https: opts.https,
     });
+    let watcher = ctrl_c::Watcher::start(ctl.clone(), grace)?;
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..lanes)
             .map(|k| {
                 let workers = opts.concurrency / lanes as u64
                     + u64::from((k as u64) < opts.concurrency % lanes as u64);
                 let (common, next, work) = (common.clone(), &next, &work);
-                scope.spawn(move || lane_main(k, workers, common, next, work))
+                scope.spawn(move || lane_main(workers, common, next, work))
             })
             .collect();
         for h in handles {
@@ -172,6 +257,8 @@ where
             }
         }
     });
+    ctl.advance(Phase::Done);
+    watcher.join();
     let common = Arc::try_unwrap(common).map_err(|_| anyhow::anyhow!("a lane outlived the run"))?;
     if let Some(e) = common
         .failure
@@ -180,12 +267,19 @@ where
     {
         return Err(e);
     }
-    Ok(common.sink.into_inner().unwrap_or_else(|e| e.into_inner()))
+    let mut sink = common.sink.into_inner().unwrap_or_else(|e| e.into_inner());
+    if ctl.interrupted.load(Ordering::Relaxed) {
+        sink.interrupted(Interrupted {
+            started: ctl.started.load(Ordering::Relaxed),
+            abandoned: ctl.in_flight.load(Ordering::Relaxed),
+        });
+    }
+    Ok(sink)
 }
 
-/// One lane: a current-thread runtime polling its workers, all on this thread.
+/// One lane: a current-thread runtime polling its workers, all on this thread. Once the
+/// Ctrl-C grace runs out, the workers still in flight are dropped (their requests cancelled).
 fn lane_main<S, T, N, NF, W, WF>(
-    k: usize,
     workers: u64,
     common: Arc<Common<S>>,
     next: &N,
@@ -204,33 +298,132 @@ where
     let client = transport::client(common.policy.timeout, workers as usize, common.https)?;
     let lane = Arc::new(Lane { client, common });
     rt.block_on(async {
-        let watcher = (k == 0).then(|| tokio::spawn(watch_ctrl_c(lane.common.stop.clone())));
         let mut pool: FuturesUnordered<_> = (0..workers)
             .map(|_| {
                 let lane = lane.clone();
                 async move {
                     while !lane.stopped() {
                         let Some(item) = next().await else { break };
-                        if let Err(e) = work(item, lane.clone()).await {
+                        if lane.stopped() {
+                            break;
+                        }
+                        let ctl = &lane.common.ctl;
+                        ctl.started.fetch_add(1, Ordering::Relaxed);
+                        ctl.in_flight.fetch_add(1, Ordering::Relaxed);
+                        let done = work(item, lane.clone()).await;
+                        ctl.in_flight.fetch_sub(1, Ordering::Relaxed);
+                        if let Err(e) = done {
                             lane.common.fail(e);
                         }
                     }
                 }
             })
             .collect();
-        while pool.next().await.is_some() {}
-        if let Some(w) = watcher {
-            w.abort();
+        tokio::select! {
+            () = async { while pool.next().await.is_some() {} } => {}
+            () = lane.common.ctl.until(Phase::Abandon) => {}
         }
     });
     Ok(())
 }
 
-/// On Ctrl-C: stop taking new work; in-flight callbacks finish.
-async fn watch_ctrl_c(stop: Arc<AtomicBool>) {
-    if tokio::signal::ctrl_c().await.is_ok() {
-        note("interrupted: finishing the callbacks in flight, then the summary");
-        stop.store(true, Ordering::Relaxed);
+/// Ctrl-C during a run: the first stops new work and starts the grace, the second quits.
+mod ctrl_c {
+    use super::{Control, Phase};
+    use crate::term::note;
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// The thread that waits for Ctrl-C while a run lasts.
+    pub struct Watcher(Option<std::thread::JoinHandle<()>>);
+
+    impl Watcher {
+        /// Register for SIGINT now (before any work starts) and watch on a thread of its own,
+        /// so that no lane finishing early takes the watch with it.
+        pub fn start(ctl: Arc<Control>, grace: Duration) -> anyhow::Result<Watcher> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let signals = {
+                let _entered = rt.enter();
+                Signals::new()?
+            };
+            let thread = std::thread::Builder::new()
+                .name("deskhook-ctrl-c".into())
+                .spawn(move || rt.block_on(watch(&ctl, signals, grace)))?;
+            Ok(Watcher(Some(thread)))
+        }
+
+        /// Wait for the thread, once the run is over.
+        pub fn join(mut self) {
+            if let Some(t) = self.0.take() {
+                let _ = t.join();
+            }
+        }
+    }
+
+    async fn watch(ctl: &Control, mut signals: Signals, grace: Duration) {
+        tokio::select! {
+            () = signals.next() => {}
+            () = ctl.until(Phase::Done) => return,
+        }
+        ctl.interrupted.store(true, Ordering::Relaxed);
+        ctl.stop();
+        let in_flight = ctl.in_flight.load(Ordering::Relaxed);
+        note(format!(
+            "interrupted: finishing the {in_flight} callback(s) in flight (for at most {}), then the summary; Ctrl-C again quits at once",
+            crate::clock::fmt_duration(grace)
+        ));
+        let abandon = async {
+            tokio::time::sleep(grace).await;
+            ctl.advance(Phase::Abandon);
+            std::future::pending::<()>().await;
+        };
+        tokio::select! {
+            () = signals.next() => {
+                note("interrupted again: quitting at once, without the summary");
+                std::process::exit(crate::exit::Code::Interrupted as i32);
+            }
+            () = ctl.until(Phase::Done) => {}
+            () = abandon => {}
+        }
+    }
+
+    /// SIGINT, as a stream of occurrences.
+    struct Signals {
+        #[cfg(unix)]
+        int: tokio::signal::unix::Signal,
+    }
+
+    impl Signals {
+        /// Must run inside a runtime: registers the handler at once.
+        fn new() -> std::io::Result<Signals> {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{signal, SignalKind};
+                Ok(Signals {
+                    int: signal(SignalKind::interrupt())?,
+                })
+            }
+            #[cfg(not(unix))]
+            Ok(Signals {})
+        }
+
+        async fn next(&mut self) {
+            #[cfg(unix)]
+            {
+                if self.int.recv().await.is_none() {
+                    std::future::pending::<()>().await;
+                }
+            }
+            #[cfg(not(unix))]
+            {
+                if tokio::signal::ctrl_c().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
     }
 }
 
@@ -357,7 +550,10 @@ mod tests {
             Collect::default(),
             indices(5),
             |_, lane| async move {
-                let d = lane.send(to_nowhere()).await;
+                let d = lane
+                    .send(to_nowhere())
+                    .await
+                    .expect("the run is not stopped");
                 lane.emit(&d);
                 Ok(())
             },
@@ -378,7 +574,10 @@ mod tests {
             Collect::default(),
             indices(1),
             |_, lane| async move {
-                let d = lane.send(to_nowhere()).await;
+                let d = lane
+                    .send(to_nowhere())
+                    .await
+                    .expect("the run is not stopped");
                 assert!(d.error.is_some());
                 lane.emit(&d);
                 Ok(())

@@ -18,6 +18,8 @@ pub enum Code {
     Usage = 2,
     /// Transport error: connection refused, DNS, TLS, timeout.
     Transport = 3,
+    /// Interrupted (Ctrl-C) before the planned work finished; the summary says so.
+    Interrupted = 130,
 }
 
 impl From<Code> for std::process::ExitCode {

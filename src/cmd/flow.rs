@@ -53,7 +53,8 @@ fn play(flow: &Flow, args: &FlowArgs) -> Result<Code> {
         args.output.verbose,
         Some(total * steps),
         &title,
-    );
+    )
+    .counting(Some(total), "runs");
     let report = engine::run(
         opts,
         report,

@@ -116,7 +116,9 @@ fn deliver_all(plan: Plan, args: &SendArgs, total: u64) -> Result<Code> {
     let (plan, url) = (&plan, &target.url);
     let report = engine::run(opts, report, engine::indices(total), |i, lane| async move {
         let c = plan.callback(i, url)?;
-        lane.emit(&lane.send(c).await);
+        if let Some(d) = lane.send(c).await {
+            lane.emit(&d);
+        }
         Ok(())
     })?;
     Ok(report.finish()?.code())

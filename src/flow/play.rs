@@ -50,8 +50,11 @@ impl Flow {
         while pc < sc.steps.len() && taken < MAX_STEPS_PER_STEP * sc.steps.len() {
             taken += 1;
             let step = &sc.steps[pc];
-            if let (Some(p), Driver::Live(..)) = (step.pause, &driver) {
-                tokio::time::sleep(p).await;
+            if let (Some(p), Driver::Live(lane)) = (step.pause, &driver) {
+                tokio::select! {
+                    () = tokio::time::sleep(p) => {}
+                    () = lane.until_stopped() => return Ok(()),
+                }
             }
             let callback = self
                 .build_step(step, &mut session)
@@ -67,7 +70,9 @@ impl Flow {
                     } else {
                         lane.policy().expect
                     });
-                    let mut d = lane.send_expecting(callback, expect).await;
+                    let Some(mut d) = lane.send_expecting(callback, expect).await else {
+                        return Ok(());
+                    };
                     d.context = Some(format!("{} run {} step {}", sc.name, run + 1, pc + 1));
                     lane.emit(&d);
                     if lane.stopped() {

@@ -99,9 +99,18 @@ pub fn write_delivery(out: &mut impl Write, d: &Delivery, verbose: bool) -> io::
     Ok(())
 }
 
-/// `20 sent · 18 ok · 2 failed (timeout: 2) · 22 attempts · latency p50 … max …`.
+/// `20 sent · 18 ok · 2 failed (timeout: 2) · 22 attempts · latency p50 … max …`, after
+/// `interrupted (Ctrl-C) after 20 of 100 callbacks · ` when Ctrl-C ended the run.
 pub fn summary_line(s: &mut Summary) -> String {
-    let mut line = format!("{} sent · {} ok", s.sent, s.ok.to_string().green());
+    let mut line = String::new();
+    if let Some(i) = &s.interrupted {
+        line.push_str(&format!("{} · ", i.to_string().red().bold()));
+    }
+    line.push_str(&format!(
+        "{} sent · {} ok",
+        s.sent,
+        s.ok.to_string().green()
+    ));
     if s.failed() > 0 {
         let reasons: Vec<String> = s.reasons.iter().map(|(r, n)| format!("{r}: {n}")).collect();
         line.push_str(&format!(

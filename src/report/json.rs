@@ -93,5 +93,6 @@ pub fn summary_record(s: &mut Summary) -> Value {
         "attempts": s.attempts,
         "failures": s.reasons,
         "latency_ms": lat,
+        "interrupted": s.interrupted.is_some(),
     })
 }

@@ -1,5 +1,6 @@
 //! The JUnit XML report: one test case per delivered callback.
 
+use super::Interruption;
 use crate::transport::{Delivery, Verdict};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
@@ -39,6 +40,17 @@ pub fn case(index: u64, d: &Delivery) -> TestCase {
         c.event.command
     ));
     case.set_time(d.latency);
+    case
+}
+
+/// The error case that marks a run Ctrl-C ended early: a CI job that was cancelled must not
+/// read as a pass.
+pub fn interrupted_case(how: &Interruption) -> TestCase {
+    let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+    s.set_message(format!("{how}: the run did not finish"));
+    s.set_type("interrupted");
+    let mut case = TestCase::new("interrupted", s);
+    case.set_classname("deskhook.run");
     case
 }
 

@@ -11,7 +11,7 @@ mod summary;
 pub use summary::Summary;
 
 use crate::callback::Callback;
-use crate::engine::Sink;
+use crate::engine::{Interrupted, Sink};
 use crate::term::{progress, Out};
 use crate::transport::Delivery;
 use std::io::{self, Write};
@@ -36,6 +36,34 @@ pub enum LineFormat {
     Human,
     /// JSON Lines.
     Json,
+}
+
+/// How far a run got before Ctrl-C ended it, in the run's own unit of work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interruption {
+    /// Units taken up (callbacks, scenario runs, captured callbacks).
+    pub started: u64,
+    /// Units planned, when known.
+    pub planned: Option<u64>,
+    /// `callbacks`, `runs`.
+    pub unit: &'static str,
+    /// Units still in flight when the grace ran out.
+    pub abandoned: u64,
+}
+
+impl std::fmt::Display for Interruption {
+    /// `interrupted (Ctrl-C) after 401 of 10000000 callbacks, 2 in flight abandoned`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "interrupted (Ctrl-C) after {}", self.started)?;
+        if let Some(planned) = self.planned {
+            write!(f, " of {planned}")?;
+        }
+        write!(f, " {}", self.unit)?;
+        if self.abandoned > 0 {
+            write!(f, ", {} in flight abandoned", self.abandoned)?;
+        }
+        Ok(())
+    }
 }
 
 /// Writes results as they arrive, and the report at the end.
@@ -85,16 +113,16 @@ impl Reporter {
         self.out.tick()
     }
 
-    /// The summary (human: when more than one request; JSON: always), or the JUnit report.
+    /// The one-line summary (human), the summary record (JSON), or the JUnit report.
     pub fn finish(&mut self, summary: &mut Summary, title: &str) -> io::Result<()> {
         match self.format {
-            Format::Human if summary.sent > 1 || summary.attempts > summary.sent => {
-                writeln!(self.out, "{}", human::summary_line(summary))?;
-            }
-            Format::Human => {}
+            Format::Human => writeln!(self.out, "{}", human::summary_line(summary))?,
             Format::Json => writeln!(self.out, "{}", json::summary_record(summary))?,
             Format::Junit => {
-                let cases = std::mem::take(&mut self.junit);
+                let mut cases = std::mem::take(&mut self.junit);
+                if let Some(i) = &summary.interrupted {
+                    cases.push(junit::interrupted_case(i));
+                }
                 let xml = junit::report(title, cases).map_err(io::Error::other)?;
                 writeln!(self.out, "{xml}")?;
             }
@@ -109,6 +137,9 @@ pub struct RunReport {
     summary: Summary,
     bar: indicatif::ProgressBar,
     title: String,
+    /// The work planned and its unit, for an interruption's summary.
+    planned: Option<u64>,
+    unit: &'static str,
 }
 
 impl RunReport {
@@ -119,7 +150,17 @@ impl RunReport {
             summary: Summary::default(),
             bar: progress(total, total.is_none_or(|t| t > 1)),
             title: title.to_owned(),
+            planned: total,
+            unit: "callbacks",
         }
+    }
+
+    /// The run's unit of work when it is not one callback (a scenario run), and how many are
+    /// planned: what an interrupted run's summary counts.
+    pub fn counting(mut self, planned: Option<u64>, unit: &'static str) -> RunReport {
+        self.planned = planned;
+        self.unit = unit;
+        self
     }
 
     /// Clear the bar, print the summary or report, and give the summary back.
@@ -137,6 +178,22 @@ impl Sink for RunReport {
         bar.suspend(|| reporter.delivery(d))?;
         bar.inc(1);
         Ok(())
+    }
+
+    fn interrupted(&mut self, how: Interrupted) {
+        // Counted in callbacks, a run got as far as what was sent and what was in flight (an
+        // item still waiting for its --rate slot was never sent).
+        let started = if self.unit == "callbacks" {
+            self.summary.sent + how.abandoned
+        } else {
+            how.started
+        };
+        self.summary.interrupted = Some(Interruption {
+            started,
+            planned: self.planned,
+            unit: self.unit,
+            abandoned: how.abandoned,
+        });
     }
 }
 

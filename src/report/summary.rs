@@ -1,5 +1,6 @@
 //! [`Summary`]: the counts and latencies of a run, and the exit code they mean.
 
+use super::Interruption;
 use crate::exit::Code;
 use crate::transport::{Delivery, Verdict};
 use std::collections::BTreeMap;
@@ -14,6 +15,8 @@ pub struct Summary {
     pub attempts: u64,
     /// Failures by short reason (`timeout`, `HTTP 500`, `invalid /ErrorCode`).
     pub reasons: BTreeMap<String, u64>,
+    /// Ctrl-C ended the run early.
+    pub interrupted: Option<Interruption>,
     latencies_us: Vec<u32>,
 }
 
@@ -39,9 +42,11 @@ impl Summary {
         self.invalid + self.transport
     }
 
-    /// The exit code: transport errors outrank failed checks.
+    /// The exit code: an interruption outranks transport errors, which outrank failed checks.
     pub fn code(&self) -> Code {
-        if self.transport > 0 {
+        if self.interrupted.is_some() {
+            Code::Interrupted
+        } else if self.transport > 0 {
             Code::Transport
         } else if self.invalid > 0 {
             Code::CheckFailed
