@@ -14,7 +14,7 @@
 
 use crate::callback::Callback;
 use crate::envelope::Expect;
-use crate::transport::{self, deliver, Delivery, Policy};
+use crate::transport::{self, deliver, Connection, Delivery, Policy};
 use anyhow::Result;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::future::Future;
@@ -59,6 +59,8 @@ pub struct Options {
     pub rate: Option<f64>,
     /// Whether the target is `https://` (else the client skips loading TLS roots).
     pub https: bool,
+    /// Trusted roots, certificate checks and added headers.
+    pub connection: Connection,
 }
 
 /// `--rate`: a shared schedule of send slots, one every `interval` from the start.
@@ -87,6 +89,7 @@ impl Pacer {
 struct Common<S> {
     policy: Policy,
     https: bool,
+    connection: Connection,
     pacer: Option<Pacer>,
     ctl: Arc<Control>,
     sink: Mutex<S>,
@@ -238,6 +241,7 @@ where
         failure: Mutex::new(None),
         policy: opts.policy,
         https: opts.https,
+        connection: opts.connection,
     });
     let watcher = ctrl_c::Watcher::start(ctl.clone(), grace)?;
     std::thread::scope(|scope| {
@@ -295,7 +299,12 @@ where
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let client = transport::client(common.policy.timeout, workers as usize, common.https)?;
+    let client = transport::client(
+        common.policy.timeout,
+        workers as usize,
+        common.https,
+        &common.connection,
+    )?;
     let lane = Arc::new(Lane { client, common });
     rt.block_on(async {
         let mut pool: FuturesUnordered<_> = (0..workers)
@@ -468,6 +477,7 @@ mod tests {
             concurrency,
             rate,
             https: false,
+            connection: Connection::default(),
         }
     }
 

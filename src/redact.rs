@@ -11,10 +11,20 @@ const SECRET_HEADERS: [&str; 4] = [
     "cookie",
 ];
 
+/// Words that make a header name look like a credential's (`X-Api-Key`, `X-Auth-Token`, an
+/// API gateway's `--header`): better one value too many redacted than a secret shown.
+const SECRET_WORDS: [&str; 5] = ["auth", "token", "secret", "key", "password"];
+
+/// Whether a header's value may be a credential.
+pub fn is_secret_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_HEADERS.contains(&name.as_str()) || SECRET_WORDS.iter().any(|w| name.contains(w))
+}
+
 /// The value of a header as it may be shown: a credential becomes `(redacted)`, keeping its
 /// scheme word (`Bearer (redacted)`).
 pub fn header(name: &str, value: &str) -> String {
-    if SECRET_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+    if is_secret_header(name) {
         match value.split_once(' ') {
             Some((scheme, _)) => format!("{scheme} (redacted)"),
             None => "(redacted)".to_owned(),
@@ -47,6 +57,9 @@ mod tests {
             "Bearer (redacted)"
         );
         assert_eq!(super::header("cookie", "s3cret"), "(redacted)");
+        assert_eq!(super::header("X-Api-Key", "s3cret"), "(redacted)");
+        assert_eq!(super::header("x-auth-token", "s3cret"), "(redacted)");
+        assert_eq!(super::header("X-Gateway", "staging"), "staging");
         assert_eq!(
             super::header("Content-Type", "application/json"),
             "application/json"

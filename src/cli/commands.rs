@@ -1,8 +1,8 @@
 //! The flags of each command (`deskhook <command> --help` shows them).
 
 use super::groups::{
-    DeliveryArgs, EditArgs, IdentityArgs, LineOutputArgs, LoadArgs, OutputArgs, RepeatArgs,
-    SideArgs,
+    ConnectionArgs, DeliveryArgs, EditArgs, IdentityArgs, LineOutputArgs, LoadArgs, OutputArgs,
+    RepeatArgs, SideArgs,
 };
 use super::values::{self, KeyValue, RespondArg};
 use crate::catalogue::Provider;
@@ -44,6 +44,9 @@ pub struct SendArgs {
 
     #[command(flatten)]
     pub delivery: DeliveryArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 
     #[command(flatten)]
     pub load: LoadArgs,
@@ -114,6 +117,10 @@ pub struct ListenArgs {
     #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_duration, hide_short_help = true)]
     pub timeout: Duration,
 
+    /// For --forward-to: headers, trusted CAs, certificate checks.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
     /// Largest accepted body; larger ones get 413.
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024, hide_short_help = true)]
     pub max_body: usize,
@@ -166,6 +173,9 @@ pub struct ReplayArgs {
     pub delivery: DeliveryArgs,
 
     #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    #[command(flatten)]
     pub load: LoadArgs,
 
     #[command(flatten)]
@@ -194,6 +204,9 @@ pub struct FlowArgs {
 
     #[command(flatten)]
     pub delivery: DeliveryArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 
     #[command(flatten)]
     pub load: LoadArgs,

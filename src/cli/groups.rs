@@ -1,15 +1,17 @@
 //! Flag groups shared by several commands (flattened into their `Args`), each with the
 //! lowering into the domain type it stands for.
 
-use super::values::{self, KeyValue};
+use super::values::{self, HeaderArg, KeyValue};
 use crate::callback::Identity;
 use crate::catalogue::Side;
 use crate::clock::{parse_duration, Clock};
 use crate::envelope::Expect;
+use crate::error::usage;
 use crate::payload::{Edits, Override};
 use crate::report::{Format, LineFormat};
 use crate::secret::Secret;
-use crate::transport::Policy;
+use crate::term::warn;
+use crate::transport::{Connection, Policy};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -132,6 +134,57 @@ impl From<&DeliveryArgs> for Policy {
             backoff: d.backoff,
             expect: d.expect,
         }
+    }
+}
+
+/// Reaching a backend behind real infrastructure: a private CA, a gateway's header. Proxies
+/// come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`, trusted roots from the system (or
+/// `SSL_CERT_FILE`) plus `--cacert`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConnectionArgs {
+    /// Add a header to every request ('Name: value'), for an API gateway. Repeatable.
+    ///
+    /// Never replaces a header the platform sets: Content-Type is refused, and a CEC push
+    /// keeps its own `Authorization: Bearer` (--token).
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<HeaderArg>,
+
+    /// Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Vec<PathBuf>,
+
+    /// Do not check TLS certificates at all (said on stderr): for a test backend only.
+    #[arg(long, conflicts_with = "cacert")]
+    pub insecure: bool,
+}
+
+impl ConnectionArgs {
+    /// Read `--cacert` files, collect `--header`s; `--insecure` is said loudly on stderr.
+    pub fn connection(&self) -> anyhow::Result<Connection> {
+        let mut conn = Connection {
+            insecure: self.insecure,
+            ..Connection::default()
+        };
+        for path in &self.cacert {
+            let name = path.display();
+            let pem = std::fs::read(path)
+                .map_err(|e| usage(format!("--cacert {name}: cannot read it: {e}")))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| usage(format!("--cacert {name}: not PEM certificates: {e}")))?;
+            if certs.is_empty() {
+                return Err(usage(format!(
+                    "--cacert {name}: no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)"
+                )));
+            }
+            conn.roots.extend(certs);
+        }
+        for h in &self.headers {
+            conn.headers.append(h.name.clone(), h.value.clone());
+        }
+        if self.insecure {
+            warn("--insecure: TLS certificates are NOT checked; anyone between deskhook and the backend can read and change these callbacks");
+        }
+        Ok(conn)
     }
 }
 

@@ -30,17 +30,58 @@ impl FromStr for KeyValue {
 
 /// A callback URL: `http://` or `https://`, as the platform requires.
 pub fn http_url(s: &str) -> Result<Url, String> {
-    let url = Url::parse(s).map_err(|e| {
-        if !s.contains("://") {
-            format!("{e}: add the scheme, for example http://{s}")
-        } else {
-            e.to_string()
-        }
-    })?;
+    // `127.0.0.1:3000` does not parse and `localhost:3000` parses with the scheme `localhost`:
+    // either way the scheme is what is missing.
+    if !s.contains("://") {
+        return Err(format!(
+            "the URL has no scheme: add http:// or https://, for example http://{s}"
+        ));
+    }
+    let url =
+        Url::parse(s).map_err(|e| format!("{e}: expected a URL like http://host:port/path"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err("the callback URL must start with http:// or https://".into());
     }
     Ok(url)
+}
+
+/// `--header 'Name: value'`: a header for an API gateway in front of the backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderArg {
+    pub name: reqwest::header::HeaderName,
+    pub value: reqwest::header::HeaderValue,
+}
+
+/// Headers the platform itself sets on every callback (or HTTP sets for it): a `--header`
+/// cannot change them.
+const PLATFORM_HEADERS: [&str; 5] = [
+    "content-type",
+    "content-length",
+    "host",
+    "transfer-encoding",
+    "connection",
+];
+
+impl FromStr for HeaderArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let Some((name, value)) = s.split_once(':') else {
+            return Err(format!(
+                "expected 'Name: value' (for example 'X-Api-Gateway: staging'), got {s:?}"
+            ));
+        };
+        let name = reqwest::header::HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|_| format!("{:?} is not a header name", name.trim()))?;
+        if PLATFORM_HEADERS.contains(&name.as_str()) {
+            return Err(format!(
+                "{name} is set by the platform (and HTTP) on every callback: deskhook sends it as they do, and --header cannot change it"
+            ));
+        }
+        let value = reqwest::header::HeaderValue::from_str(value.trim())
+            .map_err(|_| format!("the value of {name} has characters a header cannot carry"))?;
+        Ok(HeaderArg { name, value })
+    }
 }
 
 /// Any absolute URL (`verify` checks callback URLs whatever their scheme).
@@ -86,9 +127,35 @@ mod tests {
     #[test]
     fn urls_teach_the_scheme() {
         assert!(http_url("http://127.0.0.1:3000/cb").is_ok());
-        let e = http_url("127.0.0.1:3000").unwrap_err();
-        assert!(e.contains("http://127.0.0.1:3000"), "{e}");
+        for bare in ["127.0.0.1:3000", "localhost:3000/cb"] {
+            let e = http_url(bare).unwrap_err();
+            assert!(
+                e.contains("add http://") && e.contains(&format!("http://{bare}")),
+                "{e}"
+            );
+            assert!(!e.contains("relative URL"), "{e}");
+        }
         assert!(http_url("ftp://h/").unwrap_err().contains("http://"));
+    }
+
+    #[test]
+    fn headers_parse_and_platform_ones_are_refused() {
+        let h: HeaderArg = "X-Api-Gateway:  staging ".parse().unwrap();
+        assert_eq!(
+            (h.name.as_str(), h.value.to_str().unwrap()),
+            ("x-api-gateway", "staging")
+        );
+        let h: HeaderArg = "Authorization: Basic abc".parse().unwrap();
+        assert_eq!(h.name, "authorization");
+        assert!("no colon"
+            .parse::<HeaderArg>()
+            .unwrap_err()
+            .contains("'Name: value'"));
+        assert!("Content-Type: text/plain"
+            .parse::<HeaderArg>()
+            .unwrap_err()
+            .contains("set by the platform"));
+        assert!("bad name: x".parse::<HeaderArg>().is_err());
     }
 
     #[test]

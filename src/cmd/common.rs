@@ -8,6 +8,7 @@ use crate::error::usage;
 use crate::report::Format;
 use crate::server::Embedded;
 use crate::term::note;
+use crate::transport::Connection;
 use anyhow::Result;
 use url::Url;
 
@@ -64,12 +65,26 @@ pub fn check_dry_run_format(format: Format) -> Result<()> {
     Ok(())
 }
 
-/// Engine options from the delivery and load flags.
-pub fn engine_options(delivery: &DeliveryArgs, load: &LoadArgs, target: &Url) -> engine::Options {
+/// Engine options from the delivery, load and connection flags.
+pub fn engine_options(
+    delivery: &DeliveryArgs,
+    load: &LoadArgs,
+    connection: Connection,
+    target: &Url,
+) -> engine::Options {
     engine::Options {
         policy: delivery.into(),
         concurrency: load.concurrency,
         rate: load.rate,
         https: target.scheme() == "https",
+        connection,
+    }
+}
+
+/// Say so when a `--header Authorization` will not be sent on CEC pushes, which carry the
+/// platform's own Bearer (`--token`): the platform's header wins, never silently.
+pub fn note_authorization_kept(connection: &Connection, cec_bearer: bool) {
+    if cec_bearer && connection.adds("authorization") {
+        note("--header Authorization is not sent on CEC pushes: they carry the platform's own `Authorization: Bearer` from --token (Tencent callbacks get your header)");
     }
 }

@@ -9,6 +9,7 @@ use super::input::read_json;
 use crate::capture::CaptureSink;
 use crate::cli::values::RespondArg;
 use crate::cli::ListenArgs;
+use crate::error::usage;
 use crate::exchange::{Exchange, ExchangeVerdict};
 use crate::exit::Code;
 use crate::report::human::write_violations;
@@ -52,13 +53,23 @@ fn answer_policy(args: &ListenArgs) -> Result<AnswerPolicy> {
     })
 }
 
-/// `--forward-to` and its `--timeout`.
+/// `--forward-to`, its `--timeout` and its connection flags.
 fn forward(args: &ListenArgs) -> Result<Option<Forward>> {
+    let c = &args.connection;
     let Some(base) = &args.forward_to else {
+        if !c.headers.is_empty() || !c.cacert.is_empty() || c.insecure {
+            return Err(usage(
+                "--header, --cacert and --insecure are for the --forward-to backend: add --forward-to URL",
+            ));
+        }
         return Ok(None);
     };
+    let connection = c.connection()?;
+    if connection.adds("authorization") {
+        note("--header Authorization is not sent with callbacks that carry their own Authorization (a CEC push with a Bearer): the platform's header is relayed as it came");
+    }
     Ok(Some(Forward {
-        client: transport::client(args.timeout, 64, base.scheme() == "https")?,
+        client: transport::client(args.timeout, 64, base.scheme() == "https", &connection)?,
         base: base.clone(),
         timeout: args.timeout,
     }))

@@ -5,7 +5,7 @@
 //! engine's workers drain, so a million-line file replays in constant memory. A malformed line
 //! is reported with its line number and skipped, or stops the run under `--strict`.
 
-use super::common::engine_options;
+use super::common::{engine_options, note_authorization_kept};
 use super::input::display_name;
 use crate::catalogue::catalogue;
 use crate::cli::ReplayArgs;
@@ -15,6 +15,7 @@ use crate::exit::Code;
 use crate::replay::{Item, Replayer};
 use crate::report::RunReport;
 use crate::term::note;
+use crate::transport::Connection;
 use anyhow::Result;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -41,6 +42,8 @@ pub fn run(args: ReplayArgs) -> Result<Code> {
     if !args.as_is && args.token.is_none() {
         note("no --token: replaying without Sign/RequestTime (captured ones are stale after 60 s) and without Bearer; pass --token, or --as-is for the captured query");
     }
+    let connection = args.connection.connection()?;
+    note_authorization_kept(&connection, args.token.is_some());
     let replayer = Replayer {
         target: args.to.clone(),
         token: args.token.clone(),
@@ -48,11 +51,11 @@ pub fn run(args: ReplayArgs) -> Result<Code> {
         clock: args.repeat.clock(),
         only,
     };
-    replay(&args, &replayer)
+    replay(&args, &replayer, connection)
 }
 
-fn replay(args: &ReplayArgs, replayer: &Replayer) -> Result<Code> {
-    let opts = engine_options(&args.delivery, &args.load, &replayer.target);
+fn replay(args: &ReplayArgs, replayer: &Replayer, connection: Connection) -> Result<Code> {
+    let opts = engine_options(&args.delivery, &args.load, connection, &replayer.target);
     let report = RunReport::new(
         args.output.format,
         args.output.verbose,

@@ -3,7 +3,9 @@
 //! Without `--to`, an in-process receiver on a free loopback port answers (the same code as
 //! `listen`), so the first run needs no backend at all.
 
-use super::common::{check_dry_run_format, dry_run_target, engine_options, Target};
+use super::common::{
+    check_dry_run_format, dry_run_target, engine_options, note_authorization_kept, Target,
+};
 use super::input::read_json;
 use crate::callback::Identity;
 use crate::catalogue::{catalogue, Event, Side};
@@ -16,6 +18,7 @@ use crate::payload;
 use crate::plan::Plan;
 use crate::report::{Reporter, RunReport};
 use crate::term::note;
+use crate::transport::Connection;
 use anyhow::Result;
 use serde_json::Value;
 use url::Url;
@@ -37,12 +40,15 @@ pub fn run(args: SendArgs) -> Result<Code> {
         seed: args.repeat.seed,
     };
     check_plan(&plan)?;
+    let connection = args.connection.connection()?;
+    let cec_bearer = plan.identity.token.is_some() && plan.events.iter().any(|e| e.is_cec());
+    note_authorization_kept(&connection, cec_bearer);
     let total = args.load.count * plan.events.len() as u64;
     if args.dry_run {
         check_dry_run_format(args.output.format)?;
-        return dry_run(&plan, &args, total);
+        return dry_run(&plan, &args, &connection, total);
     }
-    deliver_all(plan, &args, total)
+    deliver_all(plan, &args, connection, total)
 }
 
 /// The events named on the command line, `--all`, or one `--provider`'s.
@@ -95,18 +101,20 @@ fn note_new_fields(plan: &Plan, ev: &Event) {
     }
 }
 
-fn dry_run(plan: &Plan, args: &SendArgs, total: u64) -> Result<Code> {
+fn dry_run(plan: &Plan, args: &SendArgs, connection: &Connection, total: u64) -> Result<Code> {
     let target = dry_run_target(args.to.as_ref());
     let mut reporter = Reporter::new(args.output.format, args.output.verbose);
     for i in 0..total {
-        reporter.request(&plan.callback(i, &target)?)?;
+        let mut c = plan.callback(i, &target)?;
+        connection.add_headers(&mut c);
+        reporter.request(&c)?;
     }
     Ok(Code::Ok)
 }
 
-fn deliver_all(plan: Plan, args: &SendArgs, total: u64) -> Result<Code> {
+fn deliver_all(plan: Plan, args: &SendArgs, connection: Connection, total: u64) -> Result<Code> {
     let target = Target::resolve(args.to.as_ref(), &plan.identity)?;
-    let opts = engine_options(&args.delivery, &args.load, &target.url);
+    let opts = engine_options(&args.delivery, &args.load, connection, &target.url);
     let report = RunReport::new(
         args.output.format,
         args.output.verbose,

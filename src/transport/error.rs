@@ -15,6 +15,14 @@ pub enum TransportError {
     Closed { detail: String },
     #[error("connection error: {detail}")]
     Connect { detail: String },
+    #[error("TLS: the certificate of {addr} is not trusted ({reason}): pass --cacert FILE with the CA certificate that issued it (PEM), or --insecure for a test backend")]
+    Untrusted { addr: String, reason: String },
+    #[error("TLS: the certificate of {addr} is not valid for that name ({detail}): use the host name the certificate was issued for")]
+    WrongName { addr: String, detail: String },
+    #[error("TLS: {addr} does not answer in TLS (is it a plain-HTTP server? then use http://)")]
+    NotTls { addr: String },
+    #[error("TLS: {detail}")]
+    Tls { detail: String },
 }
 
 impl TransportError {
@@ -25,6 +33,10 @@ impl TransportError {
             TransportError::Refused { .. } => "connection refused",
             TransportError::Closed { .. } => "connection closed",
             TransportError::Connect { .. } => "connection error",
+            TransportError::Untrusted { .. } => "untrusted certificate",
+            TransportError::WrongName { .. } => "certificate for another name",
+            TransportError::NotTls { .. } => "not TLS",
+            TransportError::Tls { .. } => "TLS error",
         }
     }
 
@@ -35,6 +47,9 @@ impl TransportError {
         }
         let mut src: Option<&dyn std::error::Error> = Some(e);
         while let Some(s) = src {
+            if let Some(tls) = tls_error(s) {
+                return TransportError::from_tls(tls, host_of(e));
+            }
             if let Some(io) = s.downcast_ref::<std::io::Error>() {
                 return match io.kind() {
                     std::io::ErrorKind::ConnectionRefused => {
@@ -60,6 +75,48 @@ impl TransportError {
             TransportError::Closed { detail }
         }
     }
+}
+
+impl TransportError {
+    /// A failed TLS handshake, said in terms of what the user does about it.
+    fn from_tls(e: &rustls::Error, addr: String) -> TransportError {
+        use rustls::CertificateError as C;
+        match e {
+            rustls::Error::InvalidCertificate(c) => {
+                let reason = match c {
+                    C::UnknownIssuer => "unknown issuer".to_owned(),
+                    C::BadSignature => "bad signature".to_owned(),
+                    C::Expired | C::ExpiredContext { .. } => "expired".to_owned(),
+                    C::NotValidYet | C::NotValidYetContext { .. } => "not valid yet".to_owned(),
+                    C::Revoked => "revoked".to_owned(),
+                    C::NotValidForName | C::NotValidForNameContext { .. } => {
+                        return TransportError::WrongName {
+                            addr,
+                            detail: c.to_string(),
+                        }
+                    }
+                    other => other.to_string(),
+                };
+                TransportError::Untrusted { addr, reason }
+            }
+            rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+                TransportError::NotTls { addr }
+            }
+            other => TransportError::Tls {
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+/// The TLS error an error is, or wraps as an I/O error's inner error (I/O errors nest, and
+/// their `source` skips the inner error, so each level is looked into).
+fn tls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    let inner = e.downcast_ref::<std::io::Error>()?.get_ref()?;
+    tls_error(inner)
 }
 
 fn host_of(e: &reqwest::Error) -> String {
@@ -110,5 +167,34 @@ mod tests {
             "connection refused: nothing listens at 127.0.0.1:9"
         );
         assert_eq!(r.kind(), "connection refused");
+    }
+
+    #[test]
+    fn tls_failures_say_what_to_do() {
+        let addr = || "127.0.0.1:8443".to_owned();
+        let e = TransportError::from_tls(
+            &rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+            addr(),
+        );
+        assert!(
+            e.to_string()
+                .contains("the certificate of 127.0.0.1:8443 is not trusted (unknown issuer): pass --cacert FILE"),
+            "{e}"
+        );
+        assert_eq!(e.kind(), "untrusted certificate");
+        let e = TransportError::from_tls(
+            &rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType),
+            addr(),
+        );
+        assert!(
+            e.to_string()
+                .contains("plain-HTTP server? then use http://"),
+            "{e}"
+        );
+        let wrapped = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::Expired),
+        );
+        assert!(tls_error(&wrapped).is_some());
     }
 }

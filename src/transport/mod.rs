@@ -5,6 +5,6 @@ mod client;
 mod deliver;
 mod error;
 
-pub use client::client;
+pub use client::{client, Connection};
 pub use deliver::{deliver, Delivery, Policy, Verdict};
 pub use error::TransportError;
