@@ -191,7 +191,7 @@ impl ConnectionArgs {
 /// Load: how many, how many at once, how fast.
 #[derive(Debug, Args, Clone)]
 pub struct LoadArgs {
-    /// Send each event (or run the scenario, or the capture) N times, each with fresh ids.
+    /// Send each event (or run the scenario) N times, each with fresh ids.
     #[arg(short = 'n', long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
 

@@ -68,7 +68,11 @@ pub enum Command {
     ///
     /// Example:
     ///   deskhook replay calls.jsonl --to http://localhost:3000/callback --token "$TOKEN"
-    #[command(after_help = EXIT_CODES, verbatim_doc_comment)]
+    #[command(
+        after_help = EXIT_CODES,
+        verbatim_doc_comment,
+        mut_arg("count", |a| a.help("Replay the whole capture N times: the same callbacks each time, ids included (bodies byte for byte, the captured RequestID kept)"))
+    )]
     Replay(ReplayArgs),
 
     /// Play a whole conversation, each step driven by the backend's answers.
@@ -80,6 +84,9 @@ pub enum Command {
     Flow(FlowArgs),
 
     /// List the built-in conversation scenarios.
+    ///
+    /// Each line counts the steps a run plays when every answer is a success, and the steps
+    /// in the file (a step reached only from an `on_fail` branch plays when an answer fails).
     #[command(verbatim_doc_comment)]
     Flows(FlowsArgs),
 

@@ -4,6 +4,7 @@
 //! events; variables returned in an `InterfaceInvocation` `Body` join the session and the next
 //! `InterfaceInvocation` `Body`; a FAIL answer takes `on_fail`.
 
+use super::scenario::MAX_STEPS_PER_STEP;
 use super::{Next, Scenario, Step};
 use crate::callback::{Callback, Identity};
 use crate::catalogue::Event;
@@ -12,9 +13,11 @@ use crate::engine::{Lane, Sink};
 use crate::envelope::{is_success, Expect};
 use crate::payload::{self, Edits, Override};
 use crate::session::{derive_seed, Session};
+use crate::term::note;
 use crate::transport::Verdict;
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
 use url::Url;
 
 /// What every run of a flow shares.
@@ -32,10 +35,6 @@ pub enum Driver<'a, S> {
     Live(&'a Lane<S>),
     DryRun(&'a mut dyn FnMut(&Callback) -> Result<()>),
 }
-
-/// A step loops back at most this many times the scenario's length (a guard, not a limit a
-/// scenario should reach).
-const MAX_STEPS_PER_STEP: usize = 10;
 
 impl Flow {
     /// Run number `run`: the scenario's steps in order, following answers and branches.
@@ -87,10 +86,13 @@ impl Flow {
             }
             pc = match (accepted.is_some(), step.on_fail, step.next) {
                 (false, Some(branch), _) => branch,
-                (_, _, Next::End) => break,
+                (_, _, Next::End) => sc.steps.len(),
                 (_, _, Next::Step(i)) => i,
                 (_, _, Next::Following) => pc + 1,
             };
+        }
+        if pc < sc.steps.len() {
+            note_loop_cut(&sc.name, run, taken, sc.steps.len());
         }
         Ok(())
     }
@@ -122,6 +124,18 @@ impl Flow {
             &self.identity,
             self.clock,
         ))
+    }
+}
+
+/// Say once per process that a run stopped at the loop guard: a scenario whose step loops
+/// back on itself would otherwise be cut short without a word.
+fn note_loop_cut(name: &str, run: u64, taken: usize, len: usize) {
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if !SAID.swap(true, Ordering::Relaxed) {
+        note(format!(
+            "{name} run {}: stopped after {taken} steps: the scenario loops (a `next` leads back to an earlier step, or to itself), and a run plays at most {MAX_STEPS_PER_STEP} times its {len} steps",
+            run + 1
+        ));
     }
 }
 

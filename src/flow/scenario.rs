@@ -43,6 +43,10 @@ pub struct StepFile {
     pub next: Option<String>,
 }
 
+/// A step loops back at most this many times the scenario's length: a guard, not a limit a
+/// scenario should reach (a run that reaches it says so).
+pub const MAX_STEPS_PER_STEP: usize = 10;
+
 /// A checked scenario, ready to run.
 #[derive(Debug)]
 pub struct Scenario {
@@ -125,6 +129,24 @@ impl Scenario {
         })
     }
 
+    /// The steps one run plays when every answer is a success, in order: `on_fail` branches
+    /// are not taken, `next` is followed, and a loop stops where a run would (at
+    /// [`MAX_STEPS_PER_STEP`] times the scenario's length).
+    pub fn success_path(&self) -> Vec<&Step> {
+        let mut path = Vec::new();
+        let mut pc = 0;
+        while pc < self.steps.len() && path.len() < MAX_STEPS_PER_STEP * self.steps.len() {
+            let step = &self.steps[pc];
+            path.push(step);
+            pc = match step.next {
+                Next::End => break,
+                Next::Step(i) => i,
+                Next::Following => pc + 1,
+            };
+        }
+        path
+    }
+
     /// A built-in scenario by name, or a scenario file.
     pub fn load(spec: &str) -> Result<Scenario> {
         if let Some(text) = crate::assets::get(&format!("flows/{spec}.toml")) {
@@ -187,6 +209,26 @@ mod tests {
         for (name, text) in builtin() {
             Scenario::parse(&name, text, &name).unwrap();
         }
+    }
+
+    #[test]
+    fn the_success_path_skips_failure_branches() {
+        let sc = Scenario::load("bot-to-human").unwrap();
+        assert_eq!(sc.steps.len(), 15);
+        let path: Vec<&str> = sc
+            .success_path()
+            .iter()
+            .map(|s| s.event.id.as_str())
+            .collect();
+        assert_eq!(path.len(), 13, "{path:?}");
+        assert!(!path.contains(&"NoAgentOnline"), "{path:?}");
+        let looping = Scenario::parse(
+            "x",
+            "description = 'd'\n[[step]]\nlabel = 'a'\nevent = 'SessionBegin'\nnext = 'a'\n",
+            "x.toml",
+        )
+        .unwrap();
+        assert_eq!(looping.success_path().len(), MAX_STEPS_PER_STEP);
     }
 
     #[test]
