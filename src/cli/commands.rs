@@ -20,7 +20,11 @@ pub struct SendArgs {
     #[arg(value_name = "EVENT", required_unless_present_any = ["all", "provider"])]
     pub events: Vec<String>,
 
-    /// The callback URL. Without it, an in-process receiver on a loopback port answers.
+    /// The callback URL (optional: without it, an in-process receiver on a loopback port answers).
+    ///
+    /// Tencent callbacks get the platform's URL parameters appended. CEC pushes go to
+    /// <URL>/webhooks/v1/messages (URL is the base URL entered in AICC); a URL that already
+    /// ends with /webhooks/v1/messages is used as given.
     #[arg(long, value_name = "URL", env = "DESKHOOK_TO", value_parser = values::http_url)]
     pub to: Option<Url>,
 
@@ -110,6 +114,9 @@ pub struct ListenArgs {
     pub save: Option<PathBuf>,
 
     /// Relay each callback unchanged to URL, hand its answer back, and validate that answer.
+    ///
+    /// CEC pushes are relayed to <URL>/webhooks/v1/messages, or to URL itself when it already
+    /// ends with that path.
     #[arg(long, value_name = "URL", value_parser = values::http_url)]
     pub forward_to: Option<Url>,
 
@@ -144,7 +151,8 @@ pub struct ReplayArgs {
     #[arg(value_name = "CAPTURE.jsonl")]
     pub capture: PathBuf,
 
-    /// Where to send the callbacks again.
+    /// Where to send the callbacks again (CEC pushes: <URL>/webhooks/v1/messages, or URL itself
+    /// when it already ends with that path).
     #[arg(long, value_name = "URL", env = "DESKHOOK_TO", value_parser = values::http_url)]
     pub to: Url,
 
@@ -191,7 +199,10 @@ pub struct FlowArgs {
     #[arg(value_name = "SCENARIO|FILE")]
     pub scenario: String,
 
-    /// The callback URL (CEC: the base URL). Without it, the in-process receiver answers.
+    /// The callback URL (optional: without it, an in-process receiver on a loopback port answers).
+    ///
+    /// CEC pushes go to <URL>/webhooks/v1/messages, or to URL itself when it already ends with
+    /// /webhooks/v1/messages.
     #[arg(long, value_name = "URL", env = "DESKHOOK_TO", value_parser = values::http_url)]
     pub to: Option<Url>,
 

@@ -21,12 +21,129 @@ pub use commands::*;
 use crate::term::ColorChoice;
 use clap::{Parser, Subcommand};
 
+/// The exit codes, under every command that sends or checks.
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  everything sent was answered and every answer was valid
-  1  a check failed: an answer, document or signature does not match the documentation
-  2  usage or input error: bad flag, unknown event, unreadable or malformed file
-  3  transport error: connection refused, DNS, TLS, timeout";
+    0  everything sent was answered and every answer was valid
+    1  a check failed: an answer, document or signature does not match the documentation
+    2  usage or input error: bad flag, unknown event, unreadable or malformed file
+    3  transport error: connection refused, DNS, TLS, timeout
+  130  interrupted (Ctrl-C) before the planned work finished; the summary says so";
+
+// Examples are shown as written, never re-wrapped (see `help_width`): every line fits in 78
+// columns, and a longer command goes on with `\` as a shell accepts it, so a pasted example
+// runs. `http://localhost:3000/cb` stands for your backend; tests/help_examples.rs runs each one.
+
+const SEND_AFTER: &str = "\
+Examples:
+  deskhook send --all
+  deskhook send SessionBegin ChatBot.UserSendMsg \\
+    --to http://localhost:3000/cb --token \"$TOKEN\"
+  deskhook send --all --to http://localhost:3000/cb \\
+    --format junit > report.xml
+  deskhook send --provider huawei --to http://localhost:3000/cb
+  deskhook send Human.AgentSendMsg --dry-run \\
+    --set MsgBody.0.MsgContent.Text='退款 🙏'
+
+Exit codes:
+    0  everything sent was answered and every answer was valid
+    1  a check failed: an answer does not match the documentation (or --expect)
+    2  usage or input error: bad flag, unknown event, unreadable or malformed file
+    3  transport error: connection refused, DNS, TLS, timeout
+  130  interrupted (Ctrl-C) before the planned work finished; the summary says so";
+
+/// What to send is required (events, --all or --provider); where (--to) is not.
+const SEND_USAGE: &str = "\
+deskhook send [OPTIONS] <EVENT>... [--to <URL>]
+       deskhook send [OPTIONS] --all [--to <URL>]
+       deskhook send [OPTIONS] --provider <PROVIDER> [--to <URL>]";
+
+const LISTEN_AFTER: &str = "\
+Examples:
+  deskhook listen
+  deskhook listen --port 0 --format json
+  deskhook listen --token \"$TOKEN\" --sdkappid 1400187352 --save calls.jsonl
+  deskhook listen --forward-to http://localhost:3000/cb -v
+
+Ctrl-C stops it: requests in flight are answered, the capture flushed (exit 0, or 1 when a
+callback was refused or invalid).";
+
+const REPLAY_AFTER: &str = "\
+Examples:
+  deskhook replay calls.jsonl --to http://localhost:3000/cb --token \"$TOKEN\"
+  deskhook replay calls.jsonl --to http://localhost:3000/cb --as-is \\
+    --only SessionEnd
+
+Exit codes:
+    0  every callback was answered and every answer was valid
+    1  a check failed: an answer does not match the documentation (or --expect)
+    2  usage or input error: bad flag, unreadable capture, nothing to replay
+    3  transport error: connection refused, DNS, TLS, timeout
+  130  interrupted (Ctrl-C) before the capture was replayed; the summary says so";
+
+const FLOW_AFTER: &str = "\
+Examples:
+  deskhook flow bot-to-human
+  deskhook flow bot-to-human --to http://localhost:3000/cb --token \"$TOKEN\"
+  deskhook flow api-call --dry-run --seed 1
+  deskhook flow ./my-scenario.toml --count 400 --concurrency 16
+
+Exit codes:
+    0  every step was answered and every answer was valid
+    1  a check failed: an answer does not match the documentation (or the step's expect)
+    2  usage or input error: bad flag, unknown scenario, malformed scenario file
+    3  transport error: connection refused, DNS, TLS, timeout
+  130  interrupted (Ctrl-C) before the planned runs finished; the summary says so";
+
+const FLOWS_AFTER: &str = "\
+Examples:
+  deskhook flows
+  deskhook flows --format json";
+
+const EVENTS_AFTER: &str = "\
+Examples:
+  deskhook events --provider huawei
+  deskhook events --format json | jq -r .id";
+
+const VALIDATE_AFTER: &str = "\
+Examples:
+  deskhook validate ChatBot.OnAssignHuman --response answer.json
+  echo '{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\"}' \\
+    | deskhook validate SessionBegin --response -
+
+Exit codes:
+  0  the document matches the envelope
+  1  it does not: each violation names the JSON path, what was expected and what came
+  2  usage or input error: unknown event, unreadable file, not JSON";
+
+const SCHEMA_AFTER: &str = "\
+Examples:
+  deskhook schema Chatbot.InterfaceInvocation --response
+  deskhook schema cec.read --request";
+
+const SIGN_AFTER: &str = "\
+Examples:
+  deskhook sign --token xxxxyyyy --time 1669872112
+  deskhook sign --token \"$TOKEN\" --format json";
+
+const VERIFY_AFTER: &str = "\
+Examples:
+  deskhook verify --token xxxxyyyy --now 1669872112 \\
+    \"https://example.com/cb?SdkAppid=1400187352&CallbackCommand=\\
+Desk.SessionEventNotify&RequestTime=1669872112&Sign=\\
+17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061\"
+
+(the official test vector: token xxxxyyyy at RequestTime 1669872112)
+
+Exit codes:
+  0  the signature is valid
+  1  it is not: a missing parameter, a stale or millisecond RequestTime, the wrong token
+  2  usage error: not a URL";
+
+const COMPLETIONS_AFTER: &str = "\
+Examples:
+  mkdir -p ~/.zfunc && deskhook completions zsh > ~/.zfunc/_deskhook
+  eval \"$(deskhook completions bash)\"";
 
 /// Mock sender, validator and receiver for Tencent Desk and Huawei CEC webhook callbacks.
 ///
@@ -48,90 +165,81 @@ pub enum Command {
     /// Send realistic, signed callbacks and validate the answers.
     ///
     /// Without --to, deskhook starts its own receiver on a free loopback port and sends there.
-    ///
-    /// Example:
-    ///   deskhook send SessionBegin ChatBot.UserSendMsg --to https://api.example.com/desk/callback --token "$TOKEN"
-    ///   deskhook send --all --format junit > report.xml
-    ///   deskhook send Human.AgentSendMsg --set MsgBody.0.MsgContent.Text='退款 🙏' --dry-run
-    #[command(after_help = EXIT_CODES, verbatim_doc_comment)]
+    #[command(after_help = SEND_AFTER, override_usage = SEND_USAGE)]
     Send(SendArgs),
 
     /// Run the built-in receiver: inspect, verify, answer and capture incoming callbacks.
-    ///
-    /// Example:
-    ///   deskhook listen --port 8787 --token "$TOKEN" --sdkappid 1400187352 --save calls.jsonl
-    ///   deskhook listen --forward-to http://localhost:3000/callback -v
-    #[command(verbatim_doc_comment)]
+    #[command(after_help = LISTEN_AFTER)]
     Listen(ListenArgs),
 
     /// Send captured callbacks again, bodies byte-for-byte as captured.
-    ///
-    /// Example:
-    ///   deskhook replay calls.jsonl --to http://localhost:3000/callback --token "$TOKEN"
     #[command(
-        after_help = EXIT_CODES,
-        verbatim_doc_comment,
+        after_help = REPLAY_AFTER,
         mut_arg("count", |a| a.help("Replay the whole capture N times: the same callbacks each time, ids included (bodies byte for byte, the captured RequestID kept)"))
     )]
     Replay(ReplayArgs),
 
     /// Play a whole conversation, each step driven by the backend's answers.
     ///
-    /// Example:
-    ///   deskhook flow bot-to-human --to http://localhost:3000/callback
-    ///   deskhook flow ./my-scenario.toml --count 400 --concurrency 16
-    #[command(after_help = EXIT_CODES, verbatim_doc_comment)]
+    /// Without --to, deskhook starts its own receiver on a free loopback port and plays there.
+    #[command(after_help = FLOW_AFTER)]
     Flow(FlowArgs),
 
     /// List the built-in conversation scenarios.
     ///
     /// Each line counts the steps a run plays when every answer is a success, and the steps
     /// in the file (a step reached only from an `on_fail` branch plays when an answer fails).
-    #[command(verbatim_doc_comment)]
+    #[command(after_help = FLOWS_AFTER)]
     Flows(FlowsArgs),
 
     /// List every event deskhook can send.
-    ///
-    /// Example:
-    ///   deskhook events --provider huawei
-    ///   deskhook events --format json | jq -r .id
-    #[command(verbatim_doc_comment)]
+    #[command(after_help = EVENTS_AFTER)]
     Events(EventsArgs),
 
     /// Check one JSON document against an event's request or response envelope, offline.
-    ///
-    /// Example:
-    ///   deskhook validate ChatBot.OnAssignHuman --response answer.json
-    ///   echo '{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}' | deskhook validate SessionBegin --response -
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = VALIDATE_AFTER)]
     Validate(ValidateArgs),
 
     /// Print the JSON Schema deskhook validates an event's request or response against.
-    ///
-    /// Example:
-    ///   deskhook schema Chatbot.InterfaceInvocation --response
+    #[command(after_help = SCHEMA_AFTER)]
     Schema(SchemaArgs),
 
     /// Print RequestTime and Sign for a token, as the platform computes them.
     ///
     /// Sign = lowercase hex sha256(token + RequestTime), RequestTime in Unix seconds.
-    ///
-    /// Example:
-    ///   deskhook sign --token xxxxyyyy --time 1669872112
+    #[command(after_help = SIGN_AFTER)]
     Sign(SignArgs),
 
     /// Check the signature of a full callback URL and say exactly what is wrong.
-    ///
-    /// Example:
-    ///   deskhook verify 'https://example.com/cb?SdkAppid=1400187352&Sign=…&RequestTime=1669872112' --token "$TOKEN"
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = VERIFY_AFTER)]
     Verify(VerifyArgs),
 
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
-    ///
-    /// Example:
-    ///   deskhook completions zsh > ~/.zfunc/_deskhook
+    #[command(after_help = COMPLETIONS_AFTER)]
     Completions(CompletionsArgs),
+}
+
+/// The narrowest width help is wrapped at. Examples are at most 78 columns wide, so they are
+/// never broken (a terminal narrower than this folds long lines for display only, which a
+/// copy keeps whole).
+const MIN_HELP_WIDTH: usize = 80;
+
+/// The width help is wrapped at: the terminal's (or `COLUMNS`), between 80 and 100.
+pub fn help_width() -> usize {
+    let columns = terminal_size::terminal_size()
+        .map(|(w, _)| usize::from(w.0))
+        .or_else(|| std::env::var("COLUMNS").ok()?.trim().parse().ok())
+        .unwrap_or(100);
+    columns.clamp(MIN_HELP_WIDTH, 100)
+}
+
+/// Parse the command line (help and usage errors exit here), with help wrapped at
+/// [`help_width`].
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut cmd = Cli::command().term_width(help_width());
+    let mut matches = cmd.get_matches_mut();
+    Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
 }
 
 #[cfg(test)]
@@ -142,5 +250,30 @@ mod tests {
     #[test]
     fn clap_definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Every example line fits within the narrowest help width, so clap never re-wraps one.
+    #[test]
+    fn examples_are_never_wrapped() {
+        let cmd = Cli::command();
+        for sub in cmd.get_subcommands() {
+            let after = sub
+                .get_after_help()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            assert!(
+                after.starts_with("Examples:\n"),
+                "{} has no examples",
+                sub.get_name()
+            );
+            for line in after.lines().take_while(|l| !l.is_empty()) {
+                assert!(
+                    line.chars().count() < MIN_HELP_WIDTH - 1,
+                    "{}: {line:?} is wider than {} columns",
+                    sub.get_name(),
+                    MIN_HELP_WIDTH - 2
+                );
+            }
+        }
     }
 }
