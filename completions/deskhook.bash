@@ -157,7 +157,7 @@ _deskhook() {
             return 0
             ;;
         deskhook__subcmd__flow)
-            opts="-n -c -v -h --to --dry-run --sdkappid --token --client-ip --platform --query --timeout --max-latency --retries --backoff --expect --count --concurrency --rate --seed --now --format --verbose --color --help"
+            opts="-H -n -c -v -h --to --dry-run --sdkappid --token --client-ip --platform --query --timeout --max-latency --retries --backoff --expect --header --cacert --insecure --count --concurrency --rate --seed --now --format --verbose --color --help agent-forward api-call bot-resolved bot-to-human cec-chat no-agent-online queue-abandoned user-timeout"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,6 +205,35 @@ _deskhook() {
                     ;;
                 --expect)
                     COMPREPLY=($(compgen -W "ok fail any" -- "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --cacert)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --count)
@@ -455,7 +484,7 @@ _deskhook() {
             return 0
             ;;
         deskhook__subcmd__listen)
-            opts="-p -v -h --host --port --sdkappid --token --tolerance --respond --agents --group --vars --delay --save --forward-to --timeout --max-body --max-requests --format --verbose --color --help"
+            opts="-p -H -v -h --host --port --sdkappid --token --tolerance --respond --agents --group --vars --delay --save --forward-to --timeout --header --cacert --insecure --max-body --max-requests --format --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -517,6 +546,35 @@ _deskhook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --header)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --cacert)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
                 --max-body)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -541,7 +599,7 @@ _deskhook() {
             return 0
             ;;
         deskhook__subcmd__replay)
-            opts="-n -c -v -h --to --as-is --only --strict --token --timeout --max-latency --retries --backoff --expect --count --concurrency --rate --seed --now --format --verbose --color --help"
+            opts="-H -c -v -n -h --to --as-is --only --strict --token --timeout --max-latency --retries --backoff --expect --header --cacert --insecure --concurrency --rate --seed --now --format --verbose --count --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -552,7 +610,7 @@ _deskhook() {
                     return 0
                     ;;
                 --only)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "SessionBegin ChatBot.UserSendMsg ChatBot.RobotSendMsg Human.UserSendMsg Human.AgentSendMsg TransferringToHuman TransferringToHumanWait TransferToHumanSuccess NoAgentOnline AgentForward SatisfactionSelected SessionUserEnd SessionAgentEnd SessionUserTimeoutEnd SessionAgentTimeoutEnd SessionPendingAutoFinishEnd SessionEnd ChatBot.OnAssignAgent ChatBot.OnAssignHuman Chatbot.InterfaceInvocation Member.EventNotify Chatbot.TaskFlowEventNotify cec.connected cec.queuing cec.agent-message cec.disconnect.agent cec.disconnect.timeout cec.disconnect.offline cec.read" -- "${cur}"))
                     return 0
                     ;;
                 --token)
@@ -579,12 +637,33 @@ _deskhook() {
                     COMPREPLY=($(compgen -W "ok fail any" -- "${cur}"))
                     return 0
                     ;;
-                --count)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --header)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
                     return 0
                     ;;
-                -n)
+                -H)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --cacert)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
                     COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --concurrency)
@@ -611,6 +690,14 @@ _deskhook() {
                     COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
                     return 0
                     ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -623,7 +710,7 @@ _deskhook() {
             return 0
             ;;
         deskhook__subcmd__schema)
-            opts="-h --request --response --color --help"
+            opts="-h --request --response --color --help SessionBegin ChatBot.UserSendMsg ChatBot.RobotSendMsg Human.UserSendMsg Human.AgentSendMsg TransferringToHuman TransferringToHumanWait TransferToHumanSuccess NoAgentOnline AgentForward SatisfactionSelected SessionUserEnd SessionAgentEnd SessionUserTimeoutEnd SessionAgentTimeoutEnd SessionPendingAutoFinishEnd SessionEnd ChatBot.OnAssignAgent ChatBot.OnAssignHuman Chatbot.InterfaceInvocation Member.EventNotify Chatbot.TaskFlowEventNotify cec.connected cec.queuing cec.agent-message cec.disconnect.agent cec.disconnect.timeout cec.disconnect.offline cec.read"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -641,7 +728,7 @@ _deskhook() {
             return 0
             ;;
         deskhook__subcmd__send)
-            opts="-a -n -c -v -h --to --all --provider --set --unset --body --dry-run --sdkappid --token --client-ip --platform --query --timeout --max-latency --retries --backoff --expect --count --concurrency --rate --seed --now --format --verbose --color --help"
+            opts="-a -H -n -c -v -h --to --all --provider --set --unset --body --dry-run --sdkappid --token --client-ip --platform --query --timeout --max-latency --retries --backoff --expect --header --cacert --insecure --count --concurrency --rate --seed --now --format --verbose --color --help SessionBegin ChatBot.UserSendMsg ChatBot.RobotSendMsg Human.UserSendMsg Human.AgentSendMsg TransferringToHuman TransferringToHumanWait TransferToHumanSuccess NoAgentOnline AgentForward SatisfactionSelected SessionUserEnd SessionAgentEnd SessionUserTimeoutEnd SessionAgentTimeoutEnd SessionPendingAutoFinishEnd SessionEnd ChatBot.OnAssignAgent ChatBot.OnAssignHuman Chatbot.InterfaceInvocation Member.EventNotify Chatbot.TaskFlowEventNotify cec.connected cec.queuing cec.agent-message cec.disconnect.agent cec.disconnect.timeout cec.disconnect.offline cec.read"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -705,6 +792,35 @@ _deskhook() {
                     ;;
                 --expect)
                     COMPREPLY=($(compgen -W "ok fail any" -- "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --cacert)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --count)
@@ -781,7 +897,7 @@ _deskhook() {
             return 0
             ;;
         deskhook__subcmd__validate)
-            opts="-h --request --response --format --color --help"
+            opts="-h --request --response --format --color --help SessionBegin ChatBot.UserSendMsg ChatBot.RobotSendMsg Human.UserSendMsg Human.AgentSendMsg TransferringToHuman TransferringToHumanWait TransferToHumanSuccess NoAgentOnline AgentForward SatisfactionSelected SessionUserEnd SessionAgentEnd SessionUserTimeoutEnd SessionAgentTimeoutEnd SessionPendingAutoFinishEnd SessionEnd ChatBot.OnAssignAgent ChatBot.OnAssignHuman Chatbot.InterfaceInvocation Member.EventNotify Chatbot.TaskFlowEventNotify cec.connected cec.queuing cec.agent-message cec.disconnect.agent cec.disconnect.timeout cec.disconnect.offline cec.read"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -29,19 +29,19 @@ always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c deskhook -n "__fish_deskhook_needs_command" -s V -l version -d 'Print version'
-complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "send" -d 'Send realistic, signed callbacks and validate the answers.'
-complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "listen" -d 'Run the built-in receiver: inspect, verify, answer and capture incoming callbacks.'
-complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "replay" -d 'Send captured callbacks again, bodies byte-for-byte as captured.'
-complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "flow" -d 'Play a whole conversation, each step driven by the backend\'s answers.'
-complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "flows" -d 'List the built-in conversation scenarios.'
-complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "events" -d 'List every event deskhook can send.'
+complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "send" -d 'Send realistic, signed callbacks and validate the answers'
+complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "listen" -d 'Run the built-in receiver: inspect, verify, answer and capture incoming callbacks'
+complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "replay" -d 'Send captured callbacks again, bodies byte-for-byte as captured'
+complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "flow" -d 'Play a whole conversation, each step driven by the backend\'s answers'
+complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "flows" -d 'List the built-in conversation scenarios'
+complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "events" -d 'List every event deskhook can send'
 complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "validate" -d 'Check one JSON document against an event\'s request or response envelope, offline'
 complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "schema" -d 'Print the JSON Schema deskhook validates an event\'s request or response against'
 complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "sign" -d 'Print RequestTime and Sign for a token, as the platform computes them'
 complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "verify" -d 'Check the signature of a full callback URL and say exactly what is wrong'
 complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l to -d 'The callback URL. Without it, an in-process receiver on a loopback port answers' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l to -d 'The callback URL (optional: without it, an in-process receiver on a loopback port answers)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l provider -d 'Send every event of one provider' -r -f -a "tencent\t'Tencent Cloud Contact Center (Desk) callbacks'
 huawei\t'Huawei Cloud CEC message push'"
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l set -d 'Override a body field: dotted PATH (`MsgBody.0.MsgContent.Text`), VALUE parsed as JSON when it parses, else a string. Repeatable' -r
@@ -59,7 +59,9 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l backoff -d 'W
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l expect -d 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope' -r -f -a "ok\t'A success envelope (`ActionStatus` OK / `resultCode` "0")'
 fail\t'A well-formed failure envelope (`ActionStatus` FAIL / `resultCode` not "0")'
 any\t'Any well-formed envelope'"
-complete -c deskhook -n "__fish_deskhook_using_subcommand send" -s n -l count -d 'Send each event (or run the scenario, or the capture) N times, each with fresh ids' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand send" -s H -l header -d 'Add a header to every request (\'Name: value\'), for an API gateway. Repeatable' -r -f
+complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l cacert -d 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)' -r -F
+complete -c deskhook -n "__fish_deskhook_using_subcommand send" -s n -l count -d 'Send each event (or run the scenario) N times, each with fresh ids' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -s c -l concurrency -d 'At most C requests (or scenario runs) in flight at once' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l rate -d 'At most R requests per second' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l seed -d 'Seed every random choice (ids, texts, RequestID) for byte-identical output' -r
@@ -72,6 +74,7 @@ always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -s a -l all -d 'Send every event in the catalogue'
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l dry-run -d 'Print the URL, headers and body that would be sent; send nothing'
+complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l insecure -d 'Do not check TLS certificates at all (said on stderr): for a test backend only'
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -s v -l verbose -d 'Show request and answer bodies (human format)'
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l host -d 'Address to bind' -r
@@ -87,6 +90,8 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l delay -d 'W
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l save -d 'Append every exchange to FILE as one JSON line (see fixtures/capture.schema.json)' -r -F
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l forward-to -d 'Relay each callback unchanged to URL, hand its answer back, and validate that answer' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l timeout -d 'Timeout for --forward-to' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -s H -l header -d 'Add a header to every request (\'Name: value\'), for an API gateway. Repeatable' -r -f
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l cacert -d 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)' -r -F
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l max-body -d 'Largest accepted body; larger ones get 413' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l max-requests -d 'Stop after N callbacks (for scripts and tests)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l format -d 'Output format on stdout' -r -f -a "human\t'Lines for people'
@@ -94,10 +99,39 @@ json\t'JSON Lines'"
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l insecure -d 'Do not check TLS certificates at all (said on stderr): for a test backend only'
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -s v -l verbose -d 'Show request and answer bodies (human format)'
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l to -d 'Where to send the callbacks again' -r
-complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l only -d 'Replay only these events (repeatable; event ids as in `deskhook events`)' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l to -d 'Where to send the callbacks again (CEC pushes: <URL>/webhooks/v1/messages, or URL itself when it already ends with that path)' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l only -d 'Replay only these events (repeatable; event ids as in `deskhook events`)' -r -f -a "SessionBegin\t'Session starts'
+ChatBot.UserSendMsg\t'Messages sent by the user in the chatbot stage'
+ChatBot.RobotSendMsg\t'Messages replied by the chatbot in the chatbot stage'
+Human.UserSendMsg\t'Messages sent by the user in the agent transfer stage'
+Human.AgentSendMsg\t'Messages sent by agent in the agent transfer stage'
+TransferringToHuman\t'Transferring to agent'
+TransferringToHumanWait\t'Queuing for Agent Transfer'
+TransferToHumanSuccess\t'Agent Transfer Successful'
+NoAgentOnline\t'No agent is online.'
+AgentForward\t'Agent Transfer'
+SatisfactionSelected\t'Satisfaction Evaluation'
+SessionUserEnd\t'User ends the session.'
+SessionAgentEnd\t'Agent ends the session.'
+SessionUserTimeoutEnd\t'The session ends if the user times out.'
+SessionAgentTimeoutEnd\t'The session ends if the agent times out.'
+SessionPendingAutoFinishEnd\t'Queuing ends automatically (user offline)'
+SessionEnd\t'Session end'
+ChatBot.OnAssignAgent\t'User asks for a human agent; the business backend assigns the agent (older Chat docs command word)'
+ChatBot.OnAssignHuman\t'User asks for a human agent; the business backend assigns the agent (newer Contact Center docs command word)'
+Chatbot.InterfaceInvocation\t'API call node of a multi-round task passes session variables to the business backend'
+Member.EventNotify\t'Agent status change'
+Chatbot.TaskFlowEventNotify\t'Task-flow execution details (task start, each node step, task end)'
+cec.connected\t'The call is connected to an agent (system chat message)'
+cec.queuing\t'The user is queuing for an agent (system chat message)'
+cec.agent-message\t'Chat text message sent by an agent'
+cec.disconnect.agent\t'Session disconnected by the agent'
+cec.disconnect.timeout\t'Session disconnected because of timeout, async switch off'
+cec.disconnect.offline\t'Session disconnected because of timeout, async switch on (offline status)'
+cec.read\t'The agent has read the user\'s messages'"
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l token -d 'Token for fresh `Sign`/`RequestTime` (Tencent) and Bearer (CEC)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l timeout -d 'Give up on an answer after DUR (the platform\'s limit is 2s); a slower answer is a transport failure' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l max-latency -d 'An answer slower than DUR counts as a failed check (default: the timeout)' -r
@@ -106,7 +140,8 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l backoff -d 
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l expect -d 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope' -r -f -a "ok\t'A success envelope (`ActionStatus` OK / `resultCode` "0")'
 fail\t'A well-formed failure envelope (`ActionStatus` FAIL / `resultCode` not "0")'
 any\t'Any well-formed envelope'"
-complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -s n -l count -d 'Send each event (or run the scenario, or the capture) N times, each with fresh ids' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -s H -l header -d 'Add a header to every request (\'Name: value\'), for an API gateway. Repeatable' -r -f
+complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l cacert -d 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)' -r -F
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -s c -l concurrency -d 'At most C requests (or scenario runs) in flight at once' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l rate -d 'At most R requests per second' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l seed -d 'Seed every random choice (ids, texts, RequestID) for byte-identical output' -r
@@ -114,14 +149,16 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l now -d 'Tak
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l format -d 'Output format on stdout' -r -f -a "human\t'One line per request on stdout'
 json\t'JSON Lines, one object per request, then a summary object'
 junit\t'A JUnit XML report, one test case per request'"
+complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -s n -l count -d 'Replay the whole capture N times: the same callbacks each time, ids included (bodies byte for byte, the captured RequestID kept)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l as-is -d 'Send the captured query untouched (stale Sign/RequestTime included)'
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l strict -d 'Fail on the first malformed capture line instead of reporting and skipping it'
+complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l insecure -d 'Do not check TLS certificates at all (said on stderr): for a test backend only'
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -s v -l verbose -d 'Show request and answer bodies (human format)'
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l to -d 'The callback URL (CEC: the base URL). Without it, the in-process receiver answers' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l to -d 'The callback URL (optional: without it, an in-process receiver on a loopback port answers)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l sdkappid -d 'SDKAppID sent as the `SdkAppid` URL parameter' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l token -d 'Callback token: Tencent `Sign`/`RequestTime` parameters, CEC `Authorization: Bearer`' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l client-ip -d 'The `ClientIP` URL parameter' -r
@@ -134,7 +171,9 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l backoff -d 'W
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l expect -d 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope' -r -f -a "ok\t'A success envelope (`ActionStatus` OK / `resultCode` "0")'
 fail\t'A well-formed failure envelope (`ActionStatus` FAIL / `resultCode` not "0")'
 any\t'Any well-formed envelope'"
-complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -s n -l count -d 'Send each event (or run the scenario, or the capture) N times, each with fresh ids' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -s H -l header -d 'Add a header to every request (\'Name: value\'), for an API gateway. Repeatable' -r -f
+complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l cacert -d 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)' -r -F
+complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -s n -l count -d 'Send each event (or run the scenario) N times, each with fresh ids' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -s c -l concurrency -d 'At most C requests (or scenario runs) in flight at once' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l rate -d 'At most R requests per second' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l seed -d 'Seed every random choice (ids, texts, RequestID) for byte-identical output' -r
@@ -146,6 +185,7 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l color -d 'Whe
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l dry-run -d 'Print each request that would be sent, answered by the built-in receiver\'s logic; send nothing'
+complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l insecure -d 'Do not check TLS certificates at all (said on stderr): for a test backend only'
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -s v -l verbose -d 'Show request and answer bodies (human format)'
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c deskhook -n "__fish_deskhook_using_subcommand flows" -l format -d 'Output format on stdout' -r -f -a "human\t'Lines for people'
@@ -199,12 +239,12 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand completions" -l color 
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "send" -d 'Send realistic, signed callbacks and validate the answers.'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "listen" -d 'Run the built-in receiver: inspect, verify, answer and capture incoming callbacks.'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "replay" -d 'Send captured callbacks again, bodies byte-for-byte as captured.'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "flow" -d 'Play a whole conversation, each step driven by the backend\'s answers.'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "flows" -d 'List the built-in conversation scenarios.'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "events" -d 'List every event deskhook can send.'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "send" -d 'Send realistic, signed callbacks and validate the answers'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "listen" -d 'Run the built-in receiver: inspect, verify, answer and capture incoming callbacks'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "replay" -d 'Send captured callbacks again, bodies byte-for-byte as captured'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "flow" -d 'Play a whole conversation, each step driven by the backend\'s answers'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "flows" -d 'List the built-in conversation scenarios'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "events" -d 'List every event deskhook can send'
 complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "validate" -d 'Check one JSON document against an event\'s request or response envelope, offline'
 complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "schema" -d 'Print the JSON Schema deskhook validates an event\'s request or response against'
 complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "sign" -d 'Print RequestTime and Sign for a token, as the platform computes them'

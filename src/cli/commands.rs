@@ -17,7 +17,7 @@ use url::Url;
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// Event ids to send (see `deskhook events`); matched case-insensitively.
-    #[arg(value_name = "EVENT", required_unless_present_any = ["all", "provider"])]
+    #[arg(value_name = "EVENT", required_unless_present_any = ["all", "provider"], value_parser = values::EventId, hide_possible_values = true)]
     pub events: Vec<String>,
 
     /// The callback URL (optional: without it, an in-process receiver on a loopback port answers).
@@ -161,7 +161,7 @@ pub struct ReplayArgs {
     pub as_is: bool,
 
     /// Replay only these events (repeatable; event ids as in `deskhook events`).
-    #[arg(long, value_name = "EVENT")]
+    #[arg(long, value_name = "EVENT", value_parser = values::EventId, hide_possible_values = true)]
     pub only: Vec<String>,
 
     /// Fail on the first malformed capture line instead of reporting and skipping it.
@@ -196,7 +196,7 @@ pub struct ReplayArgs {
 #[derive(Debug, Args)]
 pub struct FlowArgs {
     /// A built-in scenario name (see `deskhook flows`) or a scenario FILE (.toml).
-    #[arg(value_name = "SCENARIO|FILE")]
+    #[arg(value_name = "SCENARIO|FILE", value_parser = values::ScenarioName, hide_possible_values = true)]
     pub scenario: String,
 
     /// The callback URL (optional: without it, an in-process receiver on a loopback port answers).
@@ -248,7 +248,7 @@ pub struct EventsArgs {
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Event id (see `deskhook events`).
-    #[arg(value_name = "EVENT")]
+    #[arg(value_name = "EVENT", value_parser = values::EventId, hide_possible_values = true)]
     pub event: String,
 
     #[command(flatten)]
@@ -266,7 +266,7 @@ pub struct ValidateArgs {
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// Event id (see `deskhook events`).
-    #[arg(value_name = "EVENT")]
+    #[arg(value_name = "EVENT", value_parser = values::EventId, hide_possible_values = true)]
     pub event: String,
 
     #[command(flatten)]

@@ -146,11 +146,11 @@ pub struct ConnectionArgs {
     ///
     /// Never replaces a header the platform sets: Content-Type is refused, and a CEC push
     /// keeps its own `Authorization: Bearer` (--token).
-    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'", value_hint = clap::ValueHint::Other)]
     pub headers: Vec<HeaderArg>,
 
     /// Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub cacert: Vec<PathBuf>,
 
     /// Do not check TLS certificates at all (said on stderr): for a test backend only.

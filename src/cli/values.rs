@@ -5,6 +5,63 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use url::Url;
 
+/// An event id as typed: any string (the catalogue matches it case-insensitively and, when it
+/// is unknown, suggests the closest ids), with the catalogue's ids as the values a shell
+/// completes (`deskhook completions`).
+#[derive(Debug, Clone, Copy)]
+pub struct EventId;
+
+impl clap::builder::TypedValueParser for EventId {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let events = &crate::catalogue::catalogue().events;
+        Some(Box::new(events.iter().map(|e| {
+            clap::builder::PossibleValue::new(e.id.as_str()).help(e.description.as_str())
+        })))
+    }
+}
+
+/// A built-in scenario name or a scenario file: any string, with the built-in names as the
+/// values a shell completes.
+#[derive(Debug, Clone, Copy)]
+pub struct ScenarioName;
+
+impl clap::builder::TypedValueParser for ScenarioName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(crate::assets::under("flows").filter_map(
+            |(path, _)| {
+                let name = path.strip_prefix("flows/")?.strip_suffix(".toml")?;
+                Some(clap::builder::PossibleValue::new(name))
+            },
+        )))
+    }
+}
+
 /// `KEY=VALUE` (`--query`, `--vars`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyValue {
@@ -156,6 +213,35 @@ mod tests {
             .unwrap_err()
             .contains("set by the platform"));
         assert!("bad name: x".parse::<HeaderArg>().is_err());
+    }
+
+    #[test]
+    fn event_ids_and_scenarios_complete_but_parse_anything() {
+        use clap::builder::TypedValueParser;
+        let ids: Vec<String> = EventId
+            .possible_values()
+            .unwrap()
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        assert_eq!(ids.len(), crate::catalogue::catalogue().events.len());
+        assert!(ids.iter().any(|i| i == "cec.read"));
+        let cmd = clap::Command::new("t");
+        let typed = EventId
+            .parse_ref(&cmd, None, "sessionbegin".as_ref())
+            .unwrap();
+        assert_eq!(
+            typed, "sessionbegin",
+            "matched case-insensitively later, with suggestions"
+        );
+        let names: Vec<String> = ScenarioName
+            .possible_values()
+            .unwrap()
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        assert!(names.iter().any(|n| n == "bot-to-human"), "{names:?}");
+        assert!(ScenarioName
+            .parse_ref(&cmd, None, "./my.toml".as_ref())
+            .is_ok());
     }
 
     #[test]
