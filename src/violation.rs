@@ -51,6 +51,8 @@ pub enum Where {
     Latency,
     /// The request as a whole, refused by the receiver (`request`).
     Request,
+    /// The `--forward-to` backend as a whole: it did not answer (`backend`).
+    Backend,
     /// A URL query parameter, by name (`CallbackCommand`).
     Param(String),
 }
@@ -70,6 +72,7 @@ impl fmt::Display for Where {
             Where::Body => "body",
             Where::Latency => "latency",
             Where::Request => "request",
+            Where::Backend => "backend",
         })
     }
 }
@@ -88,6 +91,7 @@ impl From<String> for Where {
             "body" => Where::Body,
             "latency" => Where::Latency,
             "request" => Where::Request,
+            "backend" => Where::Backend,
             _ if s.is_empty() || s.starts_with('/') => Where::Pointer(s),
             _ => Where::Param(s),
         }
@@ -142,6 +146,7 @@ mod tests {
             Where::Body,
             Where::Latency,
             Where::Request,
+            Where::Backend,
             Where::Param("CallbackCommand".into()),
         ] {
             assert_eq!(Where::from(String::from(w.clone())), w);

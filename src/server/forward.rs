@@ -2,7 +2,7 @@
 //! `Authorization`) to a real backend, and judge the backend's answer as `send` would.
 
 use crate::callback::{cec_url, with_raw_query};
-use crate::catalogue::Event;
+use crate::catalogue::{catalogue, Event};
 use crate::envelope::{check_answer, Expect};
 use crate::transport::TransportError;
 use crate::violation::Violation;
@@ -54,7 +54,10 @@ impl Forward {
         }
         .await;
         let (status, body) = sent.map_err(|e| TransportError::from_reqwest(&e, self.timeout))?;
-        let problems = event
+        // An unrecognised callback's answer is still judged, by its provider's envelope: an
+        // answer that breaks it must never pass as accepted.
+        let judge = event.or_else(|| any_event_of(cec));
+        let problems = judge
             .map(|ev| check_answer(ev, status, &body, Expect::Any).violations)
             .unwrap_or_default();
         Ok(Relayed {
@@ -63,4 +66,14 @@ impl Forward {
             problems,
         })
     }
+}
+
+/// An event whose answer is the provider's bare envelope (Tencent's `ActionStatus`/
+/// `ErrorCode`/`ErrorInfo`, CEC's `resultCode`/`resultDesc`), to judge any answer of it by.
+fn any_event_of(cec: bool) -> Option<&'static Event> {
+    let family = if cec { "cec-answer" } else { "tencent-ack" };
+    catalogue()
+        .events
+        .iter()
+        .find(|e| e.response_schema == family)
 }

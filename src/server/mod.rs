@@ -346,9 +346,17 @@ async fn respond(parts: &Parts, body: Incoming, cfg: &Config, ex: &mut Exchange)
                 relayed.body
             }
             Err(e) => {
-                let refusal = Refusal::new(502, format!("--forward-to backend: {e}"));
-                let body = refuse(ex, &refusal, cec);
+                // The backend is down or slow, not the callback at fault: the request keeps
+                // its own verdict's problems and the failure is the backend's.
+                let body = Refusal::new(502, format!("--forward-to backend: {e}")).body(cec);
+                ex.status = 502;
                 ex.verdict = ExchangeVerdict::ForwardFailed;
+                ex.answer = String::from_utf8_lossy(&body).into_owned();
+                ex.answer_problems = vec![Violation::new(
+                    Where::Backend,
+                    "an answer from the --forward-to backend",
+                    format!("none, the backend is down or unreachable: {e}"),
+                )];
                 body
             }
         },
