@@ -247,6 +247,21 @@ fn clock(ms: u64) -> String {
     )
 }
 
+/// What a line calls an exchange: its event, or for a request that is not a recognised
+/// callback, what it claims to be (`CallbackCommand=Desk.Nope`) or its method and path.
+fn label(ex: &Exchange) -> std::borrow::Cow<'_, str> {
+    if let Some(event) = &ex.event {
+        return event.into();
+    }
+    let command = url::form_urlencoded::parse(ex.query.as_bytes())
+        .find(|(k, _)| k == "CallbackCommand")
+        .map(|(_, v)| v.into_owned());
+    match command {
+        Some(c) if ex.method == "POST" => format!("CallbackCommand={c}").into(),
+        _ => format!("{} {}", ex.method, ex.path).into(),
+    }
+}
+
 /// One exchange: a JSON line (the capture line with `"type":"exchange"` first) or a human line.
 fn write_exchange(
     out: &mut Out,
@@ -269,7 +284,7 @@ fn write_exchange(
         out.write_all(&line.as_bytes()[1..])?;
         return out.write_all(b"\n");
     }
-    let event = ex.event.as_deref().unwrap_or("?");
+    let event = label(ex);
     let session: String = ex
         .session_id
         .as_deref()

@@ -21,7 +21,7 @@ pub use embedded::Embedded;
 pub use forward::Forward;
 
 use crate::capture::CaptureSink;
-use crate::catalogue::Event;
+use crate::catalogue::{catalogue, Event};
 use crate::clock::{millis, now_ms};
 use crate::exchange::{Exchange, ExchangeVerdict};
 use crate::redact;
@@ -317,7 +317,10 @@ async fn respond(parts: &Parts, body: Incoming, cfg: &Config, ex: &mut Exchange)
     .await;
     let (checked, bytes) = match checked {
         Ok(c) => c,
-        Err(refusal) => return refuse(ex, &refusal, cec),
+        Err(refusal) => {
+            recognise_refused(parts, ex, cec);
+            return refuse(ex, &refusal, cec);
+        }
     };
     ex.event = checked.event.map(|e| e.id.clone());
     ex.provider = checked.event.map(|e| e.provider.as_str().to_owned());
@@ -375,6 +378,31 @@ fn refuse(ex: &mut Exchange, refusal: &Refusal, cec: bool) -> Bytes {
     )];
     ex.answer = String::from_utf8_lossy(&body).into_owned();
     body
+}
+
+/// What a refused callback was, as far as its URL and body say (a wrong signature or app
+/// id leaves them intact): its line and capture name the event, and `replay` can send it
+/// again, re-signed.
+fn recognise_refused(parts: &Parts, ex: &mut Exchange, cec: bool) {
+    if parts.method != hyper::Method::POST {
+        return;
+    }
+    let Some(doc) = ex.body_json() else {
+        return;
+    };
+    let event = if cec {
+        catalogue().recognise_cec(&doc)
+    } else {
+        url::form_urlencoded::parse(ex.query.as_bytes())
+            .find(|(k, _)| k == "CallbackCommand")
+            .and_then(|(_, command)| catalogue().recognise_tencent(&command, Some(&doc)))
+    };
+    ex.event = event.map(|e| e.id.clone());
+    ex.provider = event.map(|e| e.provider.as_str().to_owned());
+    ex.session_id = doc
+        .get("SessionId")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned);
 }
 
 fn response(status: u16, body: Bytes) -> Response<Full<Bytes>> {
