@@ -114,6 +114,17 @@ fn replay(args: &ReplayArgs, replayer: &Replayer, connection: Connection) -> Res
     Ok(summary.code())
 }
 
+/// Malformed lines at the start of a file, with no good one yet, after which it is taken for
+/// something other than a capture (a binary, a log, the wrong file) and the run stops.
+const NOT_A_CAPTURE_AFTER: u64 = 5;
+
+/// Malformed lines named one by one; further ones are counted in the closing note.
+const MALFORMED_SHOWN: u64 = 10;
+
+/// The longest line read: a capture line holds one body (1 MiB by default, base64 when not
+/// UTF-8); a file with no newline in this many bytes is not a capture.
+const MAX_LINE: u64 = 64 * 1024 * 1024;
+
 /// Stream one pass over the capture into `tx`; false once the run should stop.
 fn read_capture(
     path: &Path,
@@ -133,33 +144,87 @@ fn read_capture(
     };
     let mut reader = BufReader::with_capacity(256 * 1024, reader);
     let mut buf = Vec::with_capacity(4096);
-    let mut line = 0u64;
+    let (mut line, mut good, mut bad) = (0u64, 0u64, 0u64);
+    // Until a good line comes, notes wait: a file that is no capture at all gets one error.
+    let mut held: Vec<String> = Vec::new();
+    let mut first_error = String::new();
     loop {
         buf.clear();
-        let n = reader
+        let n = (&mut reader)
+            .take(MAX_LINE)
             .read_until(b'\n', &mut buf)
             .map_err(|e| usage(format!("cannot read capture {name}: {e}")))?;
         if n == 0 {
+            if good == 0 && bad > 0 {
+                return Err(not_a_capture(
+                    &name,
+                    &format!(
+                        "none of its {bad} non-blank line(s) is a capture record ({first_error})"
+                    ),
+                ));
+            }
             return Ok(true);
         }
         line += 1;
+        if n as u64 == MAX_LINE && buf.last() != Some(&b'\n') {
+            return Err(not_a_capture(
+                &name,
+                &format!("line {line} is over 64 MiB long"),
+            ));
+        }
         if buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match replayer.parse_line(line, &buf) {
+        let parsed = replayer.parse_line(line, &buf);
+        if parsed.is_ok() && good == 0 {
+            held.drain(..).for_each(note);
+        }
+        match parsed {
             Ok(Some(item)) => {
+                good += 1;
                 if tx.send(item).is_err() {
                     return Ok(false);
                 }
             }
             Ok(None) => {
+                good += 1;
                 skipped.fetch_add(1, Ordering::Relaxed);
             }
             Err(e) if strict => return Err(usage(format!("{name}:{line}: {e} (--strict)"))),
             Err(e) => {
-                note(format!("{name}:{line}: {e}; skipped"));
+                bad += 1;
+                if bad == 1 {
+                    first_error = format!("line {line}: {e}");
+                }
+                if good == 0 && bad >= NOT_A_CAPTURE_AFTER {
+                    return Err(not_a_capture(
+                        &name,
+                        &format!(
+                            "its first {bad} non-blank lines are not capture records ({first_error})"
+                        ),
+                    ));
+                }
+                let said = match bad.cmp(&MALFORMED_SHOWN) {
+                    std::cmp::Ordering::Less => Some(format!("{name}:{line}: {e}; skipped")),
+                    std::cmp::Ordering::Equal => Some(format!(
+                        "{name}:{line}: {e}; skipped (further malformed lines are counted, not shown)"
+                    )),
+                    std::cmp::Ordering::Greater => None,
+                };
+                match said {
+                    Some(n) if good == 0 => held.push(n),
+                    Some(n) => note(n),
+                    None => {}
+                }
                 skipped.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
+}
+
+/// The one error for a file that is not a capture at all.
+fn not_a_capture(name: &str, why: &str) -> anyhow::Error {
+    usage(format!(
+        "{name} is not a capture written by `deskhook listen --save`: {why}; nothing more is read"
+    ))
 }

@@ -116,7 +116,12 @@ impl Reporter {
     /// The one-line summary (human), the summary record (JSON), or the JUnit report.
     pub fn finish(&mut self, summary: &mut Summary, title: &str) -> io::Result<()> {
         match self.format {
-            Format::Human => writeln!(self.out, "{}", human::summary_line(summary))?,
+            // Every run that sent something ends with the one line (one callback included);
+            // a run that sent nothing has nothing to sum up, unless Ctrl-C cut it.
+            Format::Human if summary.sent > 0 || summary.interrupted.is_some() => {
+                writeln!(self.out, "{}", human::summary_line(summary))?;
+            }
+            Format::Human => {}
             Format::Json => writeln!(self.out, "{}", json::summary_record(summary))?,
             Format::Junit => {
                 let mut cases = std::mem::take(&mut self.junit);
