@@ -148,11 +148,15 @@ fn expectation(event: &Event, doc: &Value, expect: Expect) -> Vec<Violation> {
     }
 }
 
-/// `(the backend refused: ErrorCode 1001, ErrorInfo "…")`.
+/// The longest `ErrorInfo`/`resultDesc` shown whole: a backend's own words are what a developer
+/// needs, so they are cut only when absurdly long, and then between words.
+const MAX_DETAIL: usize = 1000;
+
+/// `(the backend refused: ErrorCode 1001, ErrorInfo "…")`, the backend's text whole.
 fn failure_detail(event: &Event, doc: &Value) -> String {
     let info = |k: &str| {
         doc.get(k)
-            .map(|v| clip(&v.to_string(), 80))
+            .map(|v| clip_between_words(&v.to_string(), MAX_DETAIL))
             .unwrap_or_else(|| "-".into())
     };
     if event.is_cec() {
@@ -169,10 +173,44 @@ fn failure_detail(event: &Event, doc: &Value) -> String {
     }
 }
 
+/// At most about `max` characters, cut at a space (never inside a word), saying how much is
+/// left out.
+fn clip_between_words(s: &str, max: usize) -> String {
+    let total = s.chars().count();
+    if total <= max {
+        return s.to_owned();
+    }
+    let head: String = s.chars().take(max).collect();
+    let head = match head.rfind(char::is_whitespace) {
+        Some(i) if i > max / 2 => head[..i].trim_end().to_owned(),
+        _ => head,
+    };
+    let left = total - head.chars().count();
+    format!("{head} … ({left} more characters)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalogue::catalogue;
+
+    #[test]
+    fn a_backend_error_info_is_shown_whole() {
+        let info = "the order service rejected session 9f1c: customer profile incomplete, retry after the CRM sync finishes";
+        let body =
+            serde_json::json!({"ActionStatus": "FAIL", "ErrorCode": 1001, "ErrorInfo": info});
+        let j = check_answer(
+            ev("SessionBegin"),
+            200,
+            body.to_string().as_bytes(),
+            Expect::Ok,
+        );
+        assert!(j.violations[0].got.contains(info), "{}", j.violations[0]);
+        let long = "word ".repeat(400);
+        let cut = clip_between_words(&long, MAX_DETAIL);
+        assert!(cut.ends_with("more characters)"), "{cut}");
+        assert!(cut.contains("word …"), "cut between words: {cut}");
+    }
 
     fn ev(id: &str) -> &'static Event {
         catalogue().find(id).unwrap()
