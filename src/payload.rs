@@ -3,7 +3,8 @@
 //! `--set`/`--unset` edits applied by dotted path.
 //!
 //! Edits never fail silently: a path that does not exist is an error for `--unset` and a
-//! note for `--set` (which adds the field), with the closest existing key.
+//! note for `--set` (which adds the field, or the object holding it), with the closest
+//! existing key. Setting `MsgBody.N.MsgContent.Text` makes element N a text element.
 
 use crate::catalogue::Event;
 use crate::session::Session;
@@ -76,6 +77,7 @@ pub fn apply(body: &mut Value, edits: &Edits, what: &str) -> Result<()> {
         unset(body, path).map_err(|e| anyhow::anyhow!("--unset {path}: {e} in the {what} body"))?;
     }
     for o in &edits.set {
+        text_element_for(body, &o.path, edits);
         set(body, &o.path, o.value.clone())
             .map_err(|e| anyhow::anyhow!("--set {}: {e} in the {what} body", o.path))?;
     }
@@ -220,25 +222,68 @@ fn suggest(map: &Map<String, Value>, key: &str) -> String {
     }
 }
 
-/// A note for `--set` paths whose last key is new to the body (the field is added).
+/// A note for a `--set` path that the body does not have: the first key on it that is new
+/// (the field, or the object holding it, is added), with the closest existing key.
 pub fn new_field_note(body: &Value, path: &str) -> Option<String> {
     let segs = segments(path);
-    let (last, parents) = segs.split_last()?;
+    if let ["MsgBody", _, "MsgContent", "Text"] = segs.as_slice() {
+        // Added to no element: the element becomes a text element (`text_element_for`).
+        return None;
+    }
     let mut cur = body;
-    for seg in parents {
+    for (i, seg) in segs.iter().enumerate() {
         cur = match cur {
-            Value::Object(m) => m.get(*seg)?,
+            Value::Object(m) => match m.get(*seg) {
+                Some(next) => next,
+                None if i + 1 == segs.len() => {
+                    return Some(format!(
+                        "--set {path} adds a field the template does not have{}",
+                        suggest(m, seg)
+                    ))
+                }
+                None => {
+                    return Some(format!(
+                        "--set {path} adds {}, an object the template does not have, to hold it{}",
+                        segs[..=i].join("."),
+                        suggest(m, seg)
+                    ))
+                }
+            },
             Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
             _ => return None,
         };
     }
-    let map = cur.as_object()?;
-    (!map.contains_key(*last)).then(|| {
-        format!(
-            "--set {path} adds a field the template does not have{}",
-            suggest(map, last)
-        )
-    })
+    None
+}
+
+/// `--set MsgBody.N.MsgContent.Text=...` makes element N a text element when it is another
+/// kind (a generated message is sometimes an image, a file or a location): the text is then
+/// what is sent, not a `Text` field added to an image that no client would show. An explicit
+/// `--set` of the element or its `MsgType` wins.
+fn text_element_for(body: &mut Value, path: &str, edits: &Edits) {
+    let segs = segments(path);
+    let ["MsgBody", n, "MsgContent", "Text"] = segs.as_slice() else {
+        return;
+    };
+    let explicit = [
+        "MsgBody".to_owned(),
+        format!("MsgBody.{n}"),
+        format!("MsgBody.{n}.MsgType"),
+    ];
+    if edits.set.iter().any(|o| explicit.contains(&o.path)) {
+        return;
+    }
+    let Some(elem) = n
+        .parse::<usize>()
+        .ok()
+        .and_then(|i| body.get_mut("MsgBody")?.get_mut(i))
+    else {
+        return;
+    };
+    let kind = elem.get("MsgType").and_then(Value::as_str);
+    if kind.is_some_and(|k| k != "TIMTextElem") {
+        *elem = serde_json::json!({"MsgType": "TIMTextElem", "MsgContent": {"Text": ""}});
+    }
 }
 
 #[cfg(test)]
@@ -301,5 +346,38 @@ mod tests {
             .unwrap()
             .contains("AgentId"));
         assert!(new_field_note(&body(), "AgentId").is_none());
+        let n = new_field_note(&body(), "Foo.Bar").unwrap();
+        assert!(
+            n.contains("adds Foo, an object the template does not have"),
+            "{n}"
+        );
+        let n = new_field_note(&body(), "MsgBody.0.MsgContent.Txt").unwrap();
+        assert!(n.contains("did you mean \"Text\""), "{n}");
+        assert!(new_field_note(&body(), "MsgBody.0.MsgContent.Text").is_none());
+    }
+
+    #[test]
+    fn setting_the_text_of_an_image_element_makes_it_a_text_element() {
+        let mut b = json!({"MsgBody": [{"MsgType": "TIMImageElem", "MsgContent": {"UUID": "x"}}]});
+        let edits = Edits {
+            set: vec!["MsgBody.0.MsgContent.Text=退款".parse().unwrap()],
+            unset: vec![],
+        };
+        apply(&mut b, &edits, "Human.AgentSendMsg").unwrap();
+        assert_eq!(
+            b["MsgBody"][0],
+            json!({"MsgType": "TIMTextElem", "MsgContent": {"Text": "退款"}})
+        );
+        // An explicit MsgType wins.
+        let mut b = json!({"MsgBody": [{"MsgType": "TIMImageElem", "MsgContent": {"UUID": "x"}}]});
+        let edits = Edits {
+            set: vec![
+                "MsgBody.0.MsgType=TIMCustomElem".parse().unwrap(),
+                "MsgBody.0.MsgContent.Text=t".parse().unwrap(),
+            ],
+            unset: vec![],
+        };
+        apply(&mut b, &edits, "x").unwrap();
+        assert_eq!(b["MsgBody"][0]["MsgContent"]["UUID"], "x");
     }
 }

@@ -20,6 +20,9 @@ use std::time::Duration;
 #[derive(Debug, Args, Clone, Default)]
 pub struct EditArgs {
     /// Override a body field: dotted PATH (`MsgBody.0.MsgContent.Text`), VALUE parsed as JSON when it parses, else a string. Repeatable.
+    ///
+    /// A PATH the body does not have is added, with a note. Setting MsgBody.N.MsgContent.Text
+    /// makes message element N a text element (TIMTextElem) when it was another kind.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<Override>,
 
