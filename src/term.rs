@@ -95,6 +95,18 @@ impl Write for Out {
     }
 }
 
+/// Callbacks per second as the bar shows it: `200/s`, `3.5/s` (indicatif's own `{per_sec}`
+/// prints four decimals).
+fn rate(per_sec: f64) -> String {
+    if !per_sec.is_finite() || per_sec <= 0.0 {
+        "-/s".to_owned()
+    } else if per_sec < 10.0 {
+        format!("{per_sec:.1}/s")
+    } else {
+        format!("{per_sec:.0}/s")
+    }
+}
+
 /// A progress bar on stderr, only when a person is watching it.
 pub fn progress(total: Option<u64>, enabled: bool) -> indicatif::ProgressBar {
     if !enabled || !io::stderr().is_terminal() {
@@ -105,10 +117,27 @@ pub fn progress(total: Option<u64>, enabled: bool) -> indicatif::ProgressBar {
         None => indicatif::ProgressBar::new_spinner(),
     };
     let style = indicatif::ProgressStyle::with_template(
-        "{spinner} {pos}/{len} callbacks {wide_bar} {per_sec} eta {eta}",
+        "{spinner} {pos}/{len} callbacks {wide_bar} {rate} eta {eta}",
     )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .with_key(
+        "rate",
+        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = w.write_str(&rate(state.per_sec()));
+        },
+    );
     bar.set_style(style);
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bar_rate_has_no_four_decimals() {
+        assert_eq!(super::rate(199.873_456), "200/s");
+        assert_eq!(super::rate(3.456_789), "3.5/s");
+        assert_eq!(super::rate(0.0), "-/s");
+        assert_eq!(super::rate(f64::NAN), "-/s");
+    }
 }
