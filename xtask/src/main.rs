@@ -56,7 +56,7 @@ Environment (all optional):
 ";
 
 fn main() -> ExitCode {
-    proc::supervise_signals();
+    proc::stop_children_on_signals();
     match run() {
         Ok(code) => code,
         Err(e) if e.is::<proc::Interrupted>() => {

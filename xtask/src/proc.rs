@@ -2,22 +2,22 @@
 //!
 //! Every child runs in its own process group. Timed children also run under coreutils
 //! `timeout`, so even a harness killed with SIGKILL leaves nothing running past that bound.
-//! Ctrl-C, SIGTERM and SIGHUP are taken by one supervisor thread: it stops every running
-//! child, the waits in the main thread return, and the harness unwinds (dropping its temp dir).
+//! On Ctrl-C, SIGTERM or SIGHUP a handler stops every running child; the waits in the main
+//! thread then return, and the harness unwinds (dropping its temp dir) and exits 130.
 
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-/// Process groups of the children now running.
-static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+/// Process groups of the children now running (0: a free slot). Atomics, not a mutex: the
+/// signal handler reads them.
+static GROUPS: [AtomicI32; 64] = [const { AtomicI32::new(0) }; 64];
 
 /// The error a run ends with when a signal asked the harness to stop.
 #[derive(Debug)]
@@ -31,39 +31,35 @@ impl std::fmt::Display for Interrupted {
 
 impl std::error::Error for Interrupted {}
 
-/// Takes SIGINT, SIGTERM and SIGHUP away from their default (dying on the spot, children left
-/// running): they are blocked here, before any other thread exists, so every thread inherits
-/// the mask, and one thread waits for them. A second signal exits at once.
-pub fn supervise_signals() {
-    // SAFETY: plain libc calls on a local, initialised sigset_t.
-    let set = unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            libc::sigaddset(&mut set, sig);
-        }
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-        set
-    };
-    thread::spawn(move || loop {
-        let mut sig = 0;
-        // SAFETY: `set` is a valid sigset_t; sigwait only writes `sig`.
-        if unsafe { libc::sigwait(&set, &mut sig) } != 0 {
-            continue;
-        }
+/// Makes SIGINT, SIGTERM and SIGHUP stop every running child (SIGTERM to its group) instead
+/// of killing the harness alone; a second signal SIGKILLs them and exits at once.
+pub fn stop_children_on_signals() {
+    extern "C" fn on_signal(sig: libc::c_int) {
+        // only async-signal-safe work here: atomics, kill(2), _exit(2)
         let again = INTERRUPTED.swap(true, Ordering::SeqCst);
-        signal_groups(if again { libc::SIGKILL } else { libc::SIGTERM });
-        if again {
-            std::process::exit(128 + sig);
+        let with = if again { libc::SIGKILL } else { libc::SIGTERM };
+        for slot in &GROUPS {
+            let pgid = slot.load(Ordering::SeqCst);
+            if pgid > 0 {
+                // SAFETY: kill(2) on a process group we created.
+                unsafe { libc::kill(-pgid, with) };
+            }
         }
-    });
-}
-
-fn signal_groups(sig: i32) {
-    let groups = GROUPS.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    for pgid in groups {
-        // SAFETY: kill(2) with a negative pid signals that process group; no memory involved.
-        unsafe { libc::kill(-pgid, sig) };
+        if again {
+            // SAFETY: _exit(2) ends the process without running anything else.
+            unsafe { libc::_exit(128 + sig) };
+        }
+    }
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: a zeroed sigaction with our handler, an empty mask and SA_RESTART (so the
+        // main thread's waitpid resumes and sees the child stopped) is a valid argument.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            sa.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
     }
 }
 
@@ -105,10 +101,13 @@ impl Proc {
             .process_group(0)
             .spawn()
             .with_context(|| format!("{name}: cannot start {:?}", cmd.get_program()))?;
-        GROUPS
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(child.id() as i32);
+        let pgid = child.id() as i32;
+        // no free slot (64 children at once) only means the handler cannot stop this one
+        let free = |s: &&AtomicI32| {
+            s.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        };
+        let _ = GROUPS.iter().find(free);
         Ok(Proc {
             child,
             name: name.to_string(),
@@ -122,11 +121,10 @@ impl Proc {
 
     fn reap(&mut self, status: ExitStatus) -> ExitStatus {
         self.reaped = Some(status);
-        let pid = self.child.id() as i32;
-        GROUPS
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|&g| g != pid);
+        let pgid = self.child.id() as i32;
+        for slot in &GROUPS {
+            let _ = slot.compare_exchange(pgid, 0, Ordering::SeqCst, Ordering::SeqCst);
+        }
         status
     }
 
