@@ -1,26 +1,32 @@
 //! deskhook's benchmark harness. `scripts/bench.sh` installs the tools and runs it; see USAGE.
 //!
-//! Layout: `cases/` holds one file per measurement (what it runs, what it reports); `tools.rs`
-//! drives nginx, oha and deskhook; `bench.rs` runs a measured process and keeps the settings;
-//! `proc.rs` keeps every child bounded and reads /proc; `report.rs` writes BENCHMARKS.md.
+//! Layout: `cases/` holds one file per measurement (what it runs, what it reports);
+//! `nginx.rs`, `oha.rs` and `deskhook.rs` drive those programs; `bench.rs` runs a measured
+//! process; `proc.rs` keeps every child bounded and reads /proc; `config.rs` holds the
+//! settings, `setup.rs` finds the tools and the binary; `report.rs` writes BENCHMARKS.md.
 
 mod bench;
 mod cases;
+mod config;
+mod deskhook;
+mod nginx;
+mod oha;
 mod proc;
 mod report;
 mod results;
-mod tools;
+mod setup;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::path::Path;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use bench::{unix_now, utc_minute, Bench, Config, WorkDir};
+use bench::{Bench, WorkDir};
+use config::Config;
+use nginx::Nginx;
 use results::Results;
-use tools::Nginx;
 
 const USAGE: &str = "\
 deskhook benchmark: deskhook against oha, curl and nginx on loopback.
@@ -71,44 +77,25 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<ExitCode> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (mut smoke, mut check) = (false, false);
-    match args.first().map(String::as_str) {
-        Some("bench") => {}
-        Some("-h" | "--help" | "help") | None => {
-            print!("{USAGE}");
-            return Ok(ExitCode::SUCCESS);
-        }
-        Some(other) => bail!("unknown task {other} (try --help)"),
-    }
-    for arg in &args[1..] {
-        match arg.as_str() {
-            "--smoke" => smoke = true,
-            "--check" => check = true,
-            "-h" | "--help" => {
-                print!("{USAGE}");
-                return Ok(ExitCode::SUCCESS);
-            }
-            _ => bail!("unknown argument {arg} (try --help)"),
-        }
-    }
+    let Some((smoke, check)) = parse_args()? else {
+        print!("{USAGE}");
+        return Ok(ExitCode::SUCCESS);
+    };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .context("xtask has no parent dir")?
-        .to_path_buf();
-    let cfg = Config::from_env(smoke, check, root)?;
-    let nginx_bin = find_tools()?;
-    let oha = find_oha(&cfg)?;
-    let built = deskhook_binary(&cfg.root)?;
+        .context("xtask has no parent dir")?;
+    let cfg = Config::from_env(smoke, check, root.to_path_buf())?;
+    let nginx = setup::find_tools()?;
+    let oha = setup::find_oha(&cfg)?;
+    let built = setup::deskhook_binary(&cfg.root)?;
 
     let dir = WorkDir::create(cfg.keep)?;
     let deskhook = dir.file("deskhook");
     // a private copy: src/ may be rebuilt while this runs
     fs::copy(&built, &deskhook).with_context(|| format!("copy {}", built.display()))?;
     let mut results = Results::default();
-    record_facts(&mut results, &deskhook, &built, oha.as_deref(), &nginx_bin)?;
-
-    let nginx = Nginx::start(&nginx_bin, &dir, &cfg.nginx_workers)?;
+    setup::record_facts(&mut results, &deskhook, &built, oha.as_deref(), &nginx)?;
+    let nginx = Nginx::start(&nginx, &dir, &cfg.nginx_workers)?;
     let mut b = Bench {
         cfg,
         deskhook,
@@ -117,29 +104,50 @@ fn run() -> Result<ExitCode> {
         results,
         dir,
     };
+
     b.wait_quiet()?;
-    b.results.fact("meta.load_start", load_average());
+    b.results.fact("meta.load_start", setup::load_average());
     let t0 = Instant::now();
     let cases = cases::all();
     for case in &cases {
         case.run(&mut b)?;
     }
-    b.results.fact("meta.load_end", load_average());
+    b.results.fact("meta.load_end", setup::load_average());
     b.results
         .fact("meta.total_s", format!("{:.0}", t0.elapsed().as_secs_f64()));
 
-    let mut sections = Vec::new();
-    let mut num = 1;
-    for case in &cases {
-        let section = case.report(&b.results, &b.cfg, num);
-        let n = report::Numbered {
-            name: case.name(),
-            num,
-            section,
-        };
-        num += n.section.measurements.len();
-        sections.push(n);
+    let failed = write_report(&b, &cases)?;
+    Ok(if b.cfg.check && failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `bench [--smoke] [--check]` → Some((smoke, check)); None for help.
+fn parse_args() -> Result<Option<(bool, bool)>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("bench") => {}
+        Some("-h" | "--help" | "help") | None => return Ok(None),
+        Some(other) => bail!("unknown task {other} (try --help)"),
     }
+    let (mut smoke, mut check) = (false, false);
+    for arg in &args[1..] {
+        match arg.as_str() {
+            "--smoke" => smoke = true,
+            "--check" => check = true,
+            "-h" | "--help" => return Ok(None),
+            _ => bail!("unknown argument {arg} (try --help)"),
+        }
+    }
+    Ok(Some((smoke, check)))
+}
+
+/// Writes the report (a smoke run's is printed, its file goes with the temp dir) and prints
+/// the summary; true when a target FAILed.
+fn write_report(b: &Bench, cases: &[Box<dyn cases::Case>]) -> Result<bool> {
+    let sections = report::number(cases, &b.results, &b.cfg);
     let out = match &b.cfg.out {
         Some(p) => p.clone(),
         None if b.cfg.smoke => b.dir.file("BENCHMARKS.smoke.md"),
@@ -154,7 +162,6 @@ fn run() -> Result<ExitCode> {
     }
     fs::write(&out, &text).with_context(|| format!("write {}", out.display()))?;
     let shown = if b.cfg.smoke && b.cfg.out.is_none() {
-        // the smoke report lives in the temp dir, which goes away: show it here instead
         println!("{text}");
         "printed above (smoke run: no file kept)".to_string()
     } else {
@@ -164,200 +171,8 @@ fn run() -> Result<ExitCode> {
         "{}",
         report::terminal(&b.cfg, &b.results, &sections, &shown)
     );
-    let failed = sections
+    Ok(sections
         .iter()
         .flat_map(|n| &n.section.measurements)
-        .any(|m| m.verdict() == "FAIL");
-    Ok(if b.cfg.check && failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-/// Checks for the tools every run needs; returns nginx's path.
-fn find_tools() -> Result<PathBuf> {
-    let nginx =
-        on_path("nginx").or_else(|| Some(PathBuf::from("/usr/sbin/nginx")).filter(|p| p.exists()));
-    let mut missing = Vec::new();
-    if nginx.is_none() {
-        missing.push("nginx");
-    }
-    if !Path::new("/usr/bin/time").exists() {
-        missing.push("/usr/bin/time");
-    }
-    for tool in ["curl", "timeout", "sha256sum"] {
-        if on_path(tool).is_none() {
-            missing.push(tool);
-        }
-    }
-    if !missing.is_empty() {
-        bail!(
-            "missing {} (scripts/bench.sh installs them)",
-            missing.join(", ")
-        );
-    }
-    Ok(nginx.unwrap_or_default())
-}
-
-/// oha, or None in a smoke run without it (the oha parts are then skipped).
-fn find_oha(cfg: &Config) -> Result<Option<PathBuf>> {
-    if cfg.smoke && std::env::var("BENCH_NO_OHA").is_ok_and(|v| v == "1") {
-        log!("smoke run with BENCH_NO_OHA=1: the oha parts are skipped");
-        return Ok(None);
-    }
-    let oha = std::env::var_os("OHA")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| on_path("oha"));
-    match oha {
-        Some(p) if p.exists() => Ok(Some(p)),
-        _ if cfg.smoke => {
-            log!("oha is not installed: this smoke run skips the oha parts");
-            Ok(None)
-        }
-        _ => bail!("oha is needed for a full run (scripts/bench.sh installs it, or set OHA=PATH)"),
-    }
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-/// DESKHOOK_BIN, or the release binary `cargo build --release` makes of the repository.
-fn deskhook_binary(root: &Path) -> Result<PathBuf> {
-    if let Some(bin) = std::env::var_os("DESKHOOK_BIN").filter(|p| !p.is_empty()) {
-        return Ok(bin.into());
-    }
-    log!("cargo build --release");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--bin",
-            "deskhook",
-            "--message-format=json-render-diagnostics",
-            "--manifest-path",
-        ])
-        .arg(root.join("Cargo.toml"))
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .context("run cargo")?;
-    if !out.status.success() {
-        bail!("cargo build --release failed");
-    }
-    // cargo says where the binary is: the `executable` of the deskhook artifact
-    for line in out.stdout.split(|&b| b == b'\n') {
-        let msg: serde_json::Value = serde_json::from_slice(line).unwrap_or_default();
-        if msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "deskhook" {
-            if let Some(exe) = msg["executable"].as_str() {
-                return Ok(exe.into());
-            }
-        }
-    }
-    bail!("cargo build did not report the deskhook binary")
-}
-
-/// The first line of a command's output (stdout, else stderr), or `fallback`.
-fn first_line(cmd: &mut Command, fallback: &str) -> String {
-    let Ok(out) = cmd.output() else {
-        return fallback.to_string();
-    };
-    let text = if out.stdout.is_empty() {
-        out.stderr
-    } else {
-        out.stdout
-    };
-    String::from_utf8_lossy(&text)
-        .lines()
-        .next()
-        .unwrap_or(fallback)
-        .trim()
-        .to_string()
-}
-
-fn load_average() -> String {
-    let text = fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    text.split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The machine and the versions, for the report.
-fn record_facts(
-    r: &mut Results,
-    deskhook: &Path,
-    built: &Path,
-    oha: Option<&Path>,
-    nginx: &Path,
-) -> Result<()> {
-    r.fact("meta.date", utc_minute(unix_now()));
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    r.fact("meta.nproc", cpus.to_string());
-    let meminfo = fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let mem_kb =
-        field(&meminfo, "MemTotal:").and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok());
-    r.fact(
-        "meta.mem",
-        mem_kb.map_or("?".into(), |kb| format!("{:.1} GiB", kb / 1048576.0)),
-    );
-    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    r.fact(
-        "meta.cpu",
-        field(&cpuinfo, "model name")
-            .map(|v| v.trim_start_matches(':').trim())
-            .unwrap_or("?"),
-    );
-    r.fact(
-        "meta.kernel",
-        first_line(Command::new("uname").arg("-sr"), "?"),
-    );
-    let os = fs::read_to_string("/etc/os-release").unwrap_or_default();
-    r.fact(
-        "meta.os",
-        field(&os, "PRETTY_NAME=").map_or("", |v| v.trim_matches('"')),
-    );
-
-    let sha = first_line(Command::new("sha256sum").arg(deskhook), "?");
-    let mtime = fs::metadata(built)?
-        .modified()?
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs();
-    let version = first_line(Command::new(deskhook).arg("--version"), "deskhook ?");
-    r.fact(
-        "ver.deskhook",
-        format!(
-            "{version} (binary sha256 {}, built {})",
-            &sha[..16.min(sha.len())],
-            utc_minute(mtime as i64)
-        ),
-    );
-    r.fact(
-        "ver.oha",
-        oha.map_or("not installed (skipped)".into(), |p| {
-            first_line(Command::new(p).arg("--version"), "?")
-        }),
-    );
-    r.fact("ver.nginx", first_line(Command::new(nginx).arg("-v"), "?"));
-    r.fact(
-        "ver.curl",
-        first_line(Command::new("curl").arg("--version"), "?"),
-    );
-    r.fact(
-        "ver.rustc",
-        first_line(Command::new("rustc").arg("--version"), "unknown"),
-    );
-    Ok(())
-}
-
-/// The rest of the first line of `text` that starts with `key`.
-fn field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(key))
-        .map(str::trim)
+        .any(|m| m.verdict() == "FAIL"))
 }

@@ -5,9 +5,10 @@
 //! On Ctrl-C, SIGTERM or SIGHUP a handler stops every running child; the waits in the main
 //! thread then return, and the harness unwinds (dropping its temp dir) and exits 130.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -204,6 +205,23 @@ impl Drop for Proc {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Runs a short command (a version, a help text, a dry run) to completion under
+/// `timeout -k 5 30`, its output captured.
+pub fn quick<S: AsRef<OsStr>>(
+    program: impl AsRef<OsStr>,
+    args: impl IntoIterator<Item = S>,
+) -> Result<Output> {
+    let out = Command::new("timeout")
+        .args(["-k", "5", "30"])
+        .arg(program.as_ref())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {:?}", program.as_ref()))?;
+    check_interrupted()?;
+    Ok(out)
 }
 
 /// One process's resource use as `/usr/bin/time -v` reports it.

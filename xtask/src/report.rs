@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use crate::bench::Config;
-use crate::cases::{fmt, runs, Section};
+use crate::cases::{fmt, runs, Case, On, Section};
+use crate::config::Config;
 use crate::results::Results;
 
 /// The hand-written section kept across reruns.
@@ -21,6 +21,23 @@ pub fn kept_section(previous: &str) -> Option<String> {
     let kept = body.join("\n");
     let kept = kept.trim_matches('\n');
     (!kept.trim().is_empty()).then(|| format!("{kept}\n"))
+}
+
+/// Every case's section, numbered: measurements are numbered across the whole report.
+pub fn number(cases: &[Box<dyn Case>], r: &Results, cfg: &Config) -> Vec<Numbered> {
+    let mut num = 1;
+    let mut out = Vec::new();
+    for case in cases {
+        let section = case.report(r, cfg, num);
+        let next = num + section.measurements.len();
+        out.push(Numbered {
+            name: case.name(),
+            num,
+            section,
+        });
+        num = next;
+    }
+    out
 }
 
 /// A case's section with the number of its first measurement.
@@ -71,12 +88,14 @@ pub fn markdown(cfg: &Config, r: &Results, sections: &[Numbered], changed: Optio
     w!("### Every run\n");
     w!("| measurement | median | runs |");
     w!("| --- | --- | --- |");
-    for (label, key, nd) in sections.iter().flat_map(|n| &n.section.every_run) {
+    for row in sections.iter().flat_map(|n| &n.section.every_run) {
+        let (key, nd) = (row.key.as_str(), row.decimals);
         if r.has(key) {
             w!(
-                "| {label} | {} | {} |",
-                fmt(r.median(key), *nd, ""),
-                runs(r, key, *nd)
+                "| {} | {} | {} |",
+                row.label,
+                fmt(r.median(key), nd, ""),
+                runs(r, key, nd)
             );
         }
     }
@@ -202,18 +221,22 @@ pub fn terminal(cfg: &Config, r: &Results, sections: &[Numbered], out: &str) -> 
         }
     );
     for (num, m) in measurements(sections) {
-        let against = match m.comparison {
-            Some(_) => format!(" vs {}", m.unit.show(m.comparison)),
-            None => String::new(),
+        // "71,407 req/s vs 91,772 req/s = 0.78×" for a comparison, else the figure alone
+        let figure = match m.target.on {
+            On::Ratio => format!(
+                "{} vs {} = {}",
+                m.unit.show(m.value),
+                m.unit.show(m.comparison),
+                m.measured()
+            ),
+            On::Value => m.measured(),
         };
         let _ = writeln!(
             s,
-            "  {num}. {:<22} {}{against} -> {} ({})  {}",
+            "  {num:>2}. {}: {figure}  {} (goal: {})",
             m.title,
-            m.unit.show(m.value),
-            m.measured(),
-            m.target.goal,
-            m.verdict()
+            m.verdict(),
+            m.target.goal
         );
     }
     let busy = busy_sections(cfg, r, sections);
@@ -235,6 +258,7 @@ pub fn terminal(cfg: &Config, r: &Results, sections: &[Numbered], out: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::Results;
 
     #[test]
     fn keeps_the_hand_written_section() {
@@ -245,5 +269,75 @@ mod tests {
         assert_eq!(kept_section("## What was changed to get there\n\n"), None);
         let followed = "## What was changed to get there\nkept\n## Next\nnot kept\n";
         assert_eq!(kept_section(followed).as_deref(), Some("kept\n"));
+    }
+
+    /// The report of a full run, from fixed samples (those of the run behind the BENCHMARKS.md
+    /// of 2026-11-21 where it has them): the layout is compared with `tests/report.md`.
+    /// `UPDATE_GOLDEN=1 cargo test -p xtask` rewrites that file after an intended change.
+    #[test]
+    fn full_report_layout() {
+        let cfg = Config::from_env(false, false, ".".into()).unwrap();
+        let mut r = Results::default();
+        let put = |r: &mut Results, key: &str, xs: &[f64]| xs.iter().for_each(|&x| r.put(key, x));
+        put(
+            &mut r,
+            "send.dh.rps",
+            &[67559.0, 71407.0, 69585.0, 71556.0, 72267.0],
+        );
+        put(
+            &mut r,
+            "send.oha.rps",
+            &[91033.0, 91772.0, 91568.0, 92522.0, 106829.0],
+        );
+        put(&mut r, "send.ratio", &[0.742, 0.778, 0.760, 0.773, 0.676]);
+        put(&mut r, "send.dh.cpu_s", &[0.37]);
+        put(&mut r, "send.oha.cpu_s", &[0.21]);
+        put(&mut r, "send.oha.nginx_cpu_s", &[0.14]);
+        put(&mut r, "diag.c1.rps", &[13990.0]);
+        put(&mut r, "diag.c1.cpu_s", &[0.07]);
+        put(
+            &mut r,
+            "recv.dh.rps",
+            &[61559.0, 66193.0, 66615.0, 66786.0, 69911.0],
+        );
+        put(
+            &mut r,
+            "recv.ng.rps",
+            &[109816.0, 90135.0, 91517.0, 92937.0, 89671.0],
+        );
+        put(&mut r, "recv.dh.listen_cpu_s", &[0.3]);
+        put(&mut r, "single.dh_ms", &[5.43, 5.17, 5.12]);
+        put(&mut r, "single.curl_ms", &[7.66, 7.69, 7.37]);
+        put(&mut r, "single.ratio", &[0.709, 0.672, 0.698]);
+        put(&mut r, "replay.rss_kb", &[20476.0, 20276.0, 20496.0]);
+        put(&mut r, "replay.rps", &[50559.0, 50909.0, 51356.0]);
+        put(&mut r, "replay.send.rps", &[71000.0, 72000.0, 70000.0]);
+        put(&mut r, "replay.send.rss_first_kb", &[14950.0]);
+        put(&mut r, "replay.send.rss_last_kb", &[19150.0]);
+        put(&mut r, "replay.send.rss_growth_kb", &[4200.0]);
+        put(&mut r, "flow.sessions_per_s", &[5100.0]);
+        put(&mut r, "flow.callbacks", &[130000.0]);
+        put(&mut r, "soak.answered", &[360000.0]);
+        put(&mut r, "soak.lines", &[360000.0]);
+        put(&mut r, "soak.lost", &[0.0]);
+        put(&mut r, "other.send", &[8.1, 1.7, 3.6]);
+        put(&mut r, "discarded.recv", &[22.5]);
+        for (k, v) in [
+            ("meta.date", "2026-11-21 19:23 UTC"),
+            ("meta.total_s", "85"),
+            ("meta.nproc", "2"),
+        ] {
+            r.fact(k, v);
+        }
+        let text = markdown(&cfg, &r, &number(&crate::cases::all(), &r, &cfg), None);
+        let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/report.md");
+        if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+            std::fs::write(golden, &text).unwrap();
+        }
+        let want = std::fs::read_to_string(golden).unwrap_or_default();
+        assert!(
+            text == want,
+            "the report differs from {golden} (UPDATE_GOLDEN=1 rewrites it):\n{text}"
+        );
     }
 }

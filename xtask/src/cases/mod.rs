@@ -7,7 +7,8 @@
 
 use anyhow::Result;
 
-use crate::bench::{Bench, Config};
+use crate::bench::Bench;
+use crate::config::Config;
 use crate::results::Results;
 
 mod receiver;
@@ -39,8 +40,8 @@ pub fn all() -> Vec<Box<dyn Case>> {
 pub struct Section {
     /// Rows of the results table; each also gets a numbered paragraph.
     pub measurements: Vec<Measurement>,
-    /// Rows of "Every run": label, sample key, decimals (shown when the key has samples).
-    pub every_run: Vec<(String, &'static str, usize)>,
+    /// Rows of "Every run" (shown when their key has samples).
+    pub every_run: Vec<Row>,
     /// Rows of "Where the time goes".
     pub cpu: Vec<CpuRow>,
     /// Row of "How quiet the machine was": label and the key of the other-process samples.
@@ -135,6 +136,22 @@ impl Measurement {
     }
 }
 
+/// A row of "Every run": every sample under `key`, with `decimals`.
+#[derive(Debug)]
+pub struct Row {
+    pub label: String,
+    pub key: String,
+    pub decimals: usize,
+}
+
+pub fn row(label: impl Into<String>, key: impl Into<String>, decimals: usize) -> Row {
+    Row {
+        label: label.into(),
+        key: key.into(),
+        decimals,
+    }
+}
+
 /// A row of "Where the time goes": CPU µs per request of the client and the server.
 #[derive(Debug)]
 pub struct CpuRow {
@@ -162,7 +179,7 @@ impl CpuRow {
 
 /// Median CPU seconds under `key` per request, in µs.
 pub fn per_req_us(r: &Results, key: &str, n: u64) -> Option<f64> {
-    r.median(key).map(|s| s * 1e6 / n as f64)
+    r.median(key).filter(|_| n > 0).map(|s| s * 1e6 / n as f64)
 }
 
 /// `x` with `nd` decimals and thousands separators, then `unit`; "n/a" for None.

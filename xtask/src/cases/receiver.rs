@@ -6,11 +6,14 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::{fmt, per_req_us, ratio, Bound, Case, CpuRow, Measurement, On, Section, Target, Unit};
-use crate::bench::{Bench, Config, Timed};
+use super::{
+    fmt, per_req_us, ratio, row, Bound, Case, CpuRow, Measurement, On, Section, Target, Unit,
+};
+use crate::bench::{Bench, Timed};
+use crate::config::Config;
+use crate::deskhook::send_summary;
 use crate::log;
 use crate::results::{Results, Run};
-use crate::tools::send_summary;
 
 pub struct Receiver;
 
@@ -43,7 +46,7 @@ impl Case for Receiver {
                 } else if b.oha.is_some() {
                     let signed = b.sign(&b.nginx.url)?;
                     let url = format!("http://127.0.0.1:{}{}", b.nginx.port, signed.path_query);
-                    let (rps, t) = b.oha(&format!("recv{r}.ng.oha"), &url, &signed.body, &[])?;
+                    let (rps, t) = b.oha_n(&format!("recv{r}.ng.oha"), &url, &signed.body)?;
                     run.put("recv.ng.rps", rps);
                     run.put("recv.ng.oha_cpu_s", t.usage.cpu_s);
                     run.put("recv.ng.nginx_cpu_s", t.nginx_cpu_s);
@@ -90,11 +93,11 @@ impl Case for Receiver {
                 ),
             }],
             every_run: vec![
-                ("receiver: oha into deskhook listen req/s".into(), "recv.dh.rps", 0),
-                ("receiver: deskhook send into deskhook listen req/s (smoke without oha)".into(), "recv.dh.send_rps", 0),
-                ("receiver: oha into nginx req/s".into(), "recv.ng.rps", 0),
-                ("receiver: ratio listen/nginx within each run".into(), "recv.ratio", 3),
-                ("receiver: deskhook listen max RSS kB".into(), "recv.dh.listen_rss_kb", 0),
+                row("receiver: oha into deskhook listen req/s", "recv.dh.rps", 0),
+                row("receiver: deskhook send into deskhook listen req/s (smoke without oha)", "recv.dh.send_rps", 0),
+                row("receiver: oha into nginx req/s", "recv.ng.rps", 0),
+                row("receiver: ratio listen/nginx within each run", "recv.ratio", 3),
+                row("receiver: deskhook listen max RSS kB", "recv.dh.listen_rss_kb", 0),
             ],
             cpu: vec![
                 CpuRow::new("oha → nginx (receiver baseline)", ng, us("recv.ng.oha_cpu_s"), us("recv.ng.nginx_cpu_s")),
@@ -132,7 +135,7 @@ pub fn into_listen(
     // signed right before the load: RequestTime must be within the listener's tolerance
     let signed = b.sign(&format!("{}desk/callback", listener.url))?;
     let (rps, load, body): (Option<f64>, Timed, Option<&str>) = if b.oha.is_some() {
-        let (rps, t) = b.oha(&format!("{name}.dh.oha"), &signed.url, &signed.body, &[])?;
+        let (rps, t) = b.oha_n(&format!("{name}.dh.oha"), &signed.url, &signed.body)?;
         run.put(&format!("{key}.rps"), rps);
         run.put(&format!("{key}.oha_cpu_s"), t.usage.cpu_s);
         (Some(rps), t, Some(&signed.body))
@@ -146,7 +149,9 @@ pub fn into_listen(
         run.put(&format!("{key}.send_rps"), t.rps(n));
         (None, t, None)
     };
-    let usage = listener.finish(GRACE, n, body)?;
+    let done = listener.finish(GRACE, body)?;
+    done.expect_lines(n)?;
+    let usage = done.usage;
     run.put(&format!("{key}.listen_cpu_s"), usage.cpu_s);
     run.put(&format!("{key}.listen_rss_kb"), usage.max_rss_kb);
     Ok(Load {

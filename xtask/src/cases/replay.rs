@@ -8,12 +8,13 @@ use std::time::Duration;
 use anyhow::{ensure, Result};
 
 use super::receiver::GRACE;
-use super::{fmt, per_req_us, Bound, Case, CpuRow, Measurement, On, Section, Target, Unit};
-use crate::bench::{words, Bench, Config};
+use super::{fmt, per_req_us, row, Bound, Case, CpuRow, Measurement, On, Section, Target, Unit};
+use crate::bench::{words, Bench};
+use crate::config::Config;
+use crate::deskhook::{send_summary, write_capture};
 use crate::log;
 use crate::proc::Proc;
 use crate::results::Results;
-use crate::tools::{send_summary, write_capture};
 
 pub struct Replay;
 
@@ -41,7 +42,7 @@ impl Case for Replay {
                 b.nginx.url, b.cfg.c
             ));
             // stdout to a file (about 0.5 kB per request), its last line the summary
-            let t = b.timed_for(&format!("replay{r}"), Duration::from_secs(1800), &argv)?;
+            let t = b.timed_with(&format!("replay{r}"), &argv, Duration::from_secs(1800))?;
             b.results
                 .put("other.replay", t.other_pct(t.usage.cpu_s + t.nginx_cpu_s));
             send_summary(&t.out, lines)?;
@@ -101,10 +102,10 @@ impl Case for Replay {
                 ),
             }],
             every_run: vec![
-                ("replay: max RSS kB".into(), "replay.rss_kb", 0),
-                ("replay: wall s".into(), "replay.wall_s", 2),
-                ("replay: req/s".into(), "replay.rps", 0),
-                ("replay: CPU % (of one core)".into(), "replay.cpu_pct", 0),
+                row("replay: max RSS kB", "replay.rss_kb", 0),
+                row("replay: wall s", "replay.wall_s", 2),
+                row("replay: req/s", "replay.rps", 0),
+                row("replay: CPU % (of one core)", "replay.cpu_pct", 0),
             ],
             cpu: vec![CpuRow::new(format!("deskhook replay ({} lines) → nginx", fmt(Some(lines as f64), 0, "")), r.median("replay.rps"), per_req_us(r, "replay.cpu_s", lines), None)],
             quiet: Some(("replay", "other.replay")),
@@ -131,7 +132,7 @@ fn seed_capture(b: &Bench) -> Result<std::path::PathBuf> {
         status.success(),
         "deskhook send into the seed listener failed ({status})"
     );
-    let capture = listener.capture.clone();
-    listener.finish(GRACE, 3, None)?;
-    Ok(capture)
+    let done = listener.finish(GRACE, None)?;
+    done.expect_lines(3)?;
+    Ok(done.capture)
 }

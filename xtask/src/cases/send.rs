@@ -4,11 +4,14 @@
 
 use anyhow::Result;
 
-use super::{fmt, per_req_us, ratio, Bound, Case, CpuRow, Measurement, On, Section, Target, Unit};
-use crate::bench::{Argv, Bench, Config};
+use super::{
+    fmt, per_req_us, ratio, row, Bound, Case, CpuRow, Measurement, On, Section, Target, Unit,
+};
+use crate::bench::{Argv, Bench};
+use crate::config::Config;
+use crate::deskhook::send_summary;
 use crate::log;
 use crate::results::Results;
-use crate::tools::send_summary;
 
 pub struct Send;
 
@@ -37,8 +40,7 @@ impl Case for Send {
                     if b.oha.is_none() {
                         continue;
                     }
-                    let (rps, t) =
-                        b.oha(&format!("send{r}.oha"), &signed.url, &signed.body, &[])?;
+                    let (rps, t) = b.oha_n(&format!("send{r}.oha"), &signed.url, &signed.body)?;
                     run.put("send.oha.rps", rps);
                     run.put("send.oha.wall_rps", t.rps(n));
                     run.put("send.oha.cpu_s", t.usage.cpu_s);
@@ -97,13 +99,13 @@ impl Case for Send {
                 ),
             }],
             every_run: vec![
-                ("send: deskhook req/s (N / wall)".into(), "send.dh.rps", 0),
-                ("send: oha req/s (oha's requestsPerSec)".into(), "send.oha.rps", 0),
-                ("send: oha req/s (N / wall of the oha process)".into(), "send.oha.wall_rps", 0),
-                ("send: ratio deskhook/oha within each run".into(), "send.ratio", 3),
-                ("send: deskhook p50 latency ms (its summary)".into(), "send.dh.p50_ms", 3),
-                ("send: deskhook p99 latency ms (its summary)".into(), "send.dh.p99_ms", 3),
-                ("send: deskhook max RSS kB".into(), "send.dh.rss_kb", 0),
+                row("send: deskhook req/s (N / wall)", "send.dh.rps", 0),
+                row("send: oha req/s (oha's requestsPerSec)", "send.oha.rps", 0),
+                row("send: oha req/s (N / wall of the oha process)", "send.oha.wall_rps", 0),
+                row("send: ratio deskhook/oha within each run", "send.ratio", 3),
+                row("send: deskhook p50 latency ms (its summary)", "send.dh.p50_ms", 3),
+                row("send: deskhook p99 latency ms (its summary)", "send.dh.p99_ms", 3),
+                row("send: deskhook max RSS kB", "send.dh.rss_kb", 0),
             ],
             cpu: vec![
                 CpuRow::new("oha → nginx (send baseline)", oha, us("send.oha.cpu_s"), us("send.oha.nginx_cpu_s")),

@@ -7,8 +7,9 @@ use std::time::Instant;
 
 use anyhow::{ensure, Result};
 
-use super::{fmt, Bound, Case, Measurement, On, Section, Target, Unit};
-use crate::bench::{other_pct, Bench, Config};
+use super::{fmt, row, Bound, Case, Measurement, On, Section, Target, Unit};
+use crate::bench::{other_pct, Bench};
+use crate::config::Config;
 use crate::log;
 use crate::proc::{self, Proc};
 use crate::results::Results;
@@ -98,9 +99,9 @@ impl Case for Single {
                 ),
             }],
             every_run: vec![
-                ("single: deskhook ms".into(), "single.dh_ms", 2),
-                ("single: curl ms".into(), "single.curl_ms", 2),
-                ("single: ratio deskhook/curl".into(), "single.ratio", 3),
+                row("single: deskhook ms", "single.dh_ms", 2),
+                row("single: curl ms", "single.curl_ms", 2),
+                row("single: ratio deskhook/curl", "single.ratio", 3),
             ],
             quiet: Some(("single send", "other.single")),
             commands: Some((
