@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::config::{Config, STEP_LIMIT};
 use crate::nginx::Nginx;
-use crate::proc::{self, Proc, Usage};
+use crate::proc::{self, Proc, RssSampler, Usage};
 use crate::results::{Results, Run};
 
 /// Prints `[bench HH:MM:SS] message` on stderr.
@@ -85,6 +85,8 @@ pub struct Timed {
     busy_ticks: u64,
     /// its stdout
     pub out: PathBuf,
+    /// (seconds since start, kB) of the deskhook process, when sampled
+    pub rss: Vec<(f64, f64)>,
 }
 
 impl Timed {
@@ -181,20 +183,29 @@ pub fn tail(path: &Path, lines: usize) -> String {
 impl Bench {
     /// Runs `argv` to completion under [`bounded`] and measures it; fails unless it exits 0.
     pub fn timed(&self, name: &str, argv: &Argv) -> Result<Timed> {
-        self.timed_with(name, argv, STEP_LIMIT)
+        self.timed_with(name, argv, STEP_LIMIT, None)
     }
 
-    /// [`Bench::timed`] with `limit` instead of [`STEP_LIMIT`].
-    pub fn timed_with(&self, name: &str, argv: &Argv, limit: Duration) -> Result<Timed> {
+    /// [`Bench::timed`] with `limit` instead of [`STEP_LIMIT`], and, given `rss_every`, the
+    /// resident set size of the deskhook process sampled at that interval.
+    pub fn timed_with(
+        &self,
+        name: &str,
+        argv: &Argv,
+        limit: Duration,
+        rss_every: Option<Duration>,
+    ) -> Result<Timed> {
         let mut cmd = bounded(&self.dir, name, limit, "TERM", argv)?;
         let ng0 = self.nginx.cpu_s();
         let b0 = proc::machine_busy_ticks();
         let t0 = Instant::now();
         let mut child = Proc::spawn(name, &mut cmd)?;
+        let sampler = rss_every.map(|every| RssSampler::start(child.pid(), "deskhook", every));
         let status = child.wait();
         let wall_s = t0.elapsed().as_secs_f64();
         let busy_ticks = proc::machine_busy_ticks().saturating_sub(b0);
         let nginx_cpu_s = self.nginx.cpu_s() - ng0;
+        let rss = sampler.map(RssSampler::finish).unwrap_or_default();
         let status = status?;
         let err = self.dir.file(&format!("{name}.err"));
         if !status.success() {
@@ -210,6 +221,7 @@ impl Bench {
             nginx_cpu_s,
             busy_ticks,
             out: self.dir.file(&format!("{name}.out")),
+            rss,
         })
     }
 

@@ -22,6 +22,8 @@ pub struct Config {
     pub replay_lines: u64,
     /// replay runs; None: 3 when the first takes < 90 s (full run), else 1
     pub replay_runs: Option<usize>,
+    /// how often RSS is sampled over a long run
+    pub rss_every: Duration,
     pub nginx_workers: String,
     /// seconds to wait for the machine to be idle before measuring
     pub wait_quiet: u64,
@@ -60,6 +62,10 @@ impl Config {
                 Ok(v) if !v.is_empty() => Some(env_num("BENCH_REPLAY_RUNS", 1)?),
                 _ => None,
             },
+            rss_every: Duration::from_millis(env_num(
+                "BENCH_RSS_EVERY_MS",
+                if smoke { 20 } else { 250 },
+            )?),
             nginx_workers: std::env::var("BENCH_NGINX_WORKERS").unwrap_or_else(|_| "1".into()),
             wait_quiet: env_num("BENCH_WAIT_QUIET", if smoke { 0 } else { 120 })?,
             quiet_max: env_num("BENCH_QUIET_MAX", 15.0)?,
@@ -75,8 +81,8 @@ impl Config {
         if !smoke && cfg.pairs < 15 {
             bail!("BENCH_PAIRS must be >= 15 for a full run");
         }
-        if cfg.runs == 0 || cfg.pairs == 0 || cfg.replay_lines == 0 {
-            bail!("BENCH_RUNS, BENCH_PAIRS and BENCH_REPLAY_LINES must be at least 1");
+        if cfg.runs == 0 || cfg.pairs == 0 || cfg.replay_lines == 0 || cfg.rss_every.is_zero() {
+            bail!("BENCH_RUNS, _PAIRS, _REPLAY_LINES and _RSS_EVERY_MS must be at least 1");
         }
         Ok(cfg)
     }

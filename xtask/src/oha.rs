@@ -29,7 +29,7 @@ impl Bench {
             .args(["-H", "Content-Type: application/json", "-d", body])
             .words("--no-tui --output-format json")
             .arg(url);
-        let t = self.timed_with(name, &argv, limit)?;
+        let t = self.timed_with(name, &argv, limit, None)?;
         Ok((OhaReport::read(&t.out)?, t))
     }
 

@@ -318,6 +318,27 @@ pub fn tree_cpu_s(root: u32) -> f64 {
     total as f64 / clock_ticks_per_s()
 }
 
+/// The first descendant of `root` (or `root` itself) whose command name is `comm`.
+pub fn find_descendant(root: u32, comm: &str) -> Option<u32> {
+    let procs = all_processes();
+    let mut todo = vec![root];
+    while let Some(p) = todo.pop() {
+        let name = fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        if name.trim_end() == comm {
+            return Some(p);
+        }
+        todo.extend(procs.iter().filter(|q| q.1 == p).map(|q| q.0));
+    }
+    None
+}
+
+/// Resident set size of `pid` in kB (VmRSS), if it is alive.
+pub fn rss_kb(pid: u32) -> Option<f64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// Seconds of user+system CPU of this process and its reaped children so far.
 pub fn own_and_children_cpu_s() -> f64 {
     let get = |who| {
@@ -328,4 +349,41 @@ pub fn own_and_children_cpu_s() -> f64 {
         tv(ru.ru_utime) + tv(ru.ru_stime)
     };
     get(libc::RUSAGE_SELF) + get(libc::RUSAGE_CHILDREN)
+}
+
+/// Resident set size of one process sampled at an interval on a thread of its own.
+pub struct RssSampler {
+    stop: std::sync::Arc<AtomicBool>,
+    thread: thread::JoinHandle<Vec<(f64, f64)>>,
+}
+
+impl RssSampler {
+    /// Samples the process named `comm` under `root` (found once it has been exec'd behind its
+    /// `timeout` and `time` wrappers) every `every`, until [`RssSampler::finish`].
+    pub fn start(root: u32, comm: &'static str, every: Duration) -> RssSampler {
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = thread::spawn(move || {
+            let t0 = Instant::now();
+            let mut samples = Vec::new();
+            let mut pid = None;
+            while !flag.load(Ordering::SeqCst) {
+                if pid.is_none() {
+                    pid = find_descendant(root, comm);
+                }
+                if let Some(kb) = pid.and_then(rss_kb) {
+                    samples.push((t0.elapsed().as_secs_f64(), kb));
+                }
+                thread::sleep(every);
+            }
+            samples
+        });
+        RssSampler { stop, thread }
+    }
+
+    /// (seconds since start, RSS kB) of every sample.
+    pub fn finish(self) -> Vec<(f64, f64)> {
+        self.stop.store(true, Ordering::SeqCst);
+        self.thread.join().unwrap_or_default()
+    }
 }

@@ -11,6 +11,7 @@ use crate::bench::Bench;
 use crate::config::Config;
 use crate::results::Results;
 
+mod memory;
 mod receiver;
 mod replay;
 mod send;
