@@ -22,6 +22,8 @@ pub struct Config {
     pub replay_lines: u64,
     /// replay runs; None: 3 when the first takes < 90 s (full run), else 1
     pub replay_runs: Option<usize>,
+    /// `flow bot-to-human --count N`
+    pub flow_count: u64,
     /// how often RSS is sampled over a long run
     pub rss_every: Duration,
     pub nginx_workers: String,
@@ -62,6 +64,7 @@ impl Config {
                 Ok(v) if !v.is_empty() => Some(env_num("BENCH_REPLAY_RUNS", 1)?),
                 _ => None,
             },
+            flow_count: env_num("BENCH_FLOW_COUNT", if smoke { 50 } else { 10_000 })?,
             rss_every: Duration::from_millis(env_num(
                 "BENCH_RSS_EVERY_MS",
                 if smoke { 20 } else { 250 },
@@ -81,8 +84,16 @@ impl Config {
         if !smoke && cfg.pairs < 15 {
             bail!("BENCH_PAIRS must be >= 15 for a full run");
         }
-        if cfg.runs == 0 || cfg.pairs == 0 || cfg.replay_lines == 0 || cfg.rss_every.is_zero() {
-            bail!("BENCH_RUNS, _PAIRS, _REPLAY_LINES and _RSS_EVERY_MS must be at least 1");
+        if [
+            cfg.runs as u64,
+            cfg.pairs as u64,
+            cfg.replay_lines,
+            cfg.flow_count,
+        ]
+        .contains(&0)
+            || cfg.rss_every.is_zero()
+        {
+            bail!("BENCH_RUNS, _PAIRS, _REPLAY_LINES, _FLOW_COUNT and _RSS_EVERY_MS must be at least 1");
         }
         Ok(cfg)
     }

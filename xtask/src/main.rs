@@ -51,6 +51,7 @@ Environment (all optional):
   BENCH_PAIRS=N          deskhook/curl pairs for the single-send test (full: 21, smoke: 3)
   BENCH_REPLAY_LINES=N   capture lines to replay (full: 1000000, smoke: 1000)
   BENCH_REPLAY_RUNS=N    replay runs (default: 3 when the first run takes < 90 s, else 1)
+  BENCH_FLOW_COUNT=N     sessions of `flow bot-to-human` (full: 10000, smoke: 50)
   BENCH_RSS_EVERY_MS=MS  RSS sampling interval over long runs (full: 250, smoke: 20)
   BENCH_NGINX_WORKERS=N  nginx worker_processes (default 1; \"auto\" allowed)
   BENCH_OUT=FILE         where the report goes (default BENCHMARKS.md; smoke: printed only)

@@ -11,6 +11,7 @@ use crate::bench::Bench;
 use crate::config::Config;
 use crate::results::Results;
 
+mod flow;
 mod memory;
 mod receiver;
 mod replay;
@@ -33,6 +34,7 @@ pub fn all() -> Vec<Box<dyn Case>> {
         Box::new(receiver::Receiver),
         Box::new(single::Single),
         Box::new(replay::Replay),
+        Box::new(flow::Flow),
     ]
 }
 
@@ -74,6 +76,7 @@ pub struct Measurement {
 #[derive(Debug, Clone, Copy)]
 pub enum Unit {
     ReqPerSec,
+    SessionsPerSec,
     Ms,
     MiB,
 }
@@ -83,6 +86,7 @@ impl Unit {
         match self {
             Unit::ReqPerSec => fmt(x, 0, " req/s"),
             Unit::Ms => fmt(x, 2, " ms"),
+            Unit::SessionsPerSec => fmt(x, 0, " sessions/s"),
             Unit::MiB => fmt(x, 1, " MiB"),
         }
     }
@@ -108,6 +112,8 @@ pub enum On {
 pub enum Bound {
     AtLeast(f64),
     AtMost(f64),
+    /// measured, no target yet
+    None,
 }
 
 impl Measurement {
@@ -130,6 +136,7 @@ impl Measurement {
     pub fn verdict(&self) -> &'static str {
         match (self.checked(), self.target.bound) {
             (None, _) => "SKIPPED",
+            (Some(_), Bound::None) => "MEASURED",
             (Some(x), Bound::AtLeast(b)) if x >= b => "PASS",
             (Some(x), Bound::AtMost(b)) if x <= b => "PASS",
             _ => "FAIL",
