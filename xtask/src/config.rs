@@ -24,6 +24,10 @@ pub struct Config {
     pub replay_runs: Option<usize>,
     /// `flow bot-to-human --count N`
     pub flow_count: u64,
+    /// seconds of sustained load on `listen --save` (0: no soak)
+    pub soak_s: u64,
+    /// requests per second of that load
+    pub soak_rate: u64,
     /// how often RSS is sampled over a long run
     pub rss_every: Duration,
     pub nginx_workers: String,
@@ -65,6 +69,8 @@ impl Config {
                 _ => None,
             },
             flow_count: env_num("BENCH_FLOW_COUNT", if smoke { 50 } else { 10_000 })?,
+            soak_s: env_num("BENCH_SOAK_S", if smoke { 2 } else { 180 })?,
+            soak_rate: env_num("BENCH_SOAK_RATE", if smoke { 250 } else { 2000 })?,
             rss_every: Duration::from_millis(env_num(
                 "BENCH_RSS_EVERY_MS",
                 if smoke { 20 } else { 250 },
@@ -89,11 +95,12 @@ impl Config {
             cfg.pairs as u64,
             cfg.replay_lines,
             cfg.flow_count,
+            cfg.soak_rate,
         ]
         .contains(&0)
             || cfg.rss_every.is_zero()
         {
-            bail!("BENCH_RUNS, _PAIRS, _REPLAY_LINES, _FLOW_COUNT and _RSS_EVERY_MS must be at least 1");
+            bail!("BENCH_RUNS, _PAIRS, _REPLAY_LINES, _FLOW_COUNT, _SOAK_RATE and _RSS_EVERY_MS must be at least 1");
         }
         Ok(cfg)
     }

@@ -186,6 +186,10 @@ fn ready_url(text: &str) -> Option<String> {
 }
 
 impl Listener {
+    pub fn pid(&self) -> u32 {
+        self.proc.pid()
+    }
+
     /// Lets the listener stop by itself within `grace` (after its `--max-requests`), else
     /// stops it with SIGINT; then reads its capture: every line must be whole, an accepted
     /// exchange with status 200 (and, given `body`, hold that very body).

@@ -52,6 +52,9 @@ Environment (all optional):
   BENCH_REPLAY_LINES=N   capture lines to replay (full: 1000000, smoke: 1000)
   BENCH_REPLAY_RUNS=N    replay runs (default: 3 when the first run takes < 90 s, else 1)
   BENCH_FLOW_COUNT=N     sessions of `flow bot-to-human` (full: 10000, smoke: 50)
+  BENCH_SOAK_S=S         seconds of sustained load on `listen --save` (full: 180, smoke: 2;
+                         0 skips the soak)
+  BENCH_SOAK_RATE=R      requests per second of that load (full: 2000, smoke: 250)
   BENCH_RSS_EVERY_MS=MS  RSS sampling interval over long runs (full: 250, smoke: 20)
   BENCH_NGINX_WORKERS=N  nginx worker_processes (default 1; \"auto\" allowed)
   BENCH_OUT=FILE         where the report goes (default BENCHMARKS.md; smoke: printed only)

@@ -17,6 +17,7 @@ mod receiver;
 mod replay;
 mod send;
 mod single;
+mod soak;
 
 pub trait Case {
     /// Short name, for log lines and the quiet-machine warning ("send", "receiver").
@@ -35,6 +36,7 @@ pub fn all() -> Vec<Box<dyn Case>> {
         Box::new(single::Single),
         Box::new(replay::Replay),
         Box::new(flow::Flow),
+        Box::new(soak::Soak),
     ]
 }
 
@@ -79,6 +81,8 @@ pub enum Unit {
     SessionsPerSec,
     Ms,
     MiB,
+    /// a count of things, named: `Count(" lost")` shows "0 lost"
+    Count(&'static str),
 }
 
 impl Unit {
@@ -88,6 +92,7 @@ impl Unit {
             Unit::Ms => fmt(x, 2, " ms"),
             Unit::SessionsPerSec => fmt(x, 0, " sessions/s"),
             Unit::MiB => fmt(x, 1, " MiB"),
+            Unit::Count(what) => fmt(x, 0, what),
         }
     }
 }
