@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::results::Results;
 
 mod flow;
+mod inspect;
 mod memory;
 mod receiver;
 mod replay;
@@ -37,6 +38,7 @@ pub fn all() -> Vec<Box<dyn Case>> {
         Box::new(replay::Replay),
         Box::new(flow::Flow),
         Box::new(soak::Soak),
+        Box::new(inspect::Inspect),
     ]
 }
 
