@@ -45,43 +45,51 @@ pub struct Config {
 /// Longest any one measured process may run.
 pub const STEP_LIMIT: Duration = Duration::from_secs(600);
 
-fn env_num<T: std::str::FromStr>(name: &str, default: T) -> Result<T> {
-    match std::env::var(name) {
-        Ok(v) if !v.is_empty() => v
+/// `value` parsed, or `default` when unset or empty.
+fn parse<T: std::str::FromStr>(name: &str, value: Option<String>, default: T) -> Result<T> {
+    match value.filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(v) => v
             .parse()
             .map_err(|_| anyhow::anyhow!("{name}={v} is not a number")),
-        _ => Ok(default),
     }
 }
 
 impl Config {
-    pub fn from_env(smoke: bool, check: bool, root: PathBuf) -> Result<Config> {
+    /// The settings, given the `BENCH_*` variables as `var` returns them.
+    pub fn new(
+        smoke: bool,
+        check: bool,
+        root: PathBuf,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config> {
+        let num = |name: &str, full: u64, smoke_run: u64| {
+            parse(name, var(name), if smoke { smoke_run } else { full })
+        };
         let cfg = Config {
             smoke,
             check,
             n: if smoke { 500 } else { 20_000 },
             c: 32,
-            runs: env_num("BENCH_RUNS", if smoke { 1 } else { 5 })?,
-            pairs: env_num("BENCH_PAIRS", if smoke { 3 } else { 21 })?,
-            replay_lines: env_num("BENCH_REPLAY_LINES", if smoke { 1000 } else { 1_000_000 })?,
-            replay_runs: match std::env::var("BENCH_REPLAY_RUNS") {
-                Ok(v) if !v.is_empty() => Some(env_num("BENCH_REPLAY_RUNS", 1)?),
-                _ => None,
-            },
-            flow_count: env_num("BENCH_FLOW_COUNT", if smoke { 50 } else { 10_000 })?,
-            soak_s: env_num("BENCH_SOAK_S", if smoke { 2 } else { 180 })?,
-            soak_rate: env_num("BENCH_SOAK_RATE", if smoke { 250 } else { 2000 })?,
-            rss_every: Duration::from_millis(env_num(
-                "BENCH_RSS_EVERY_MS",
-                if smoke { 20 } else { 250 },
-            )?),
-            nginx_workers: std::env::var("BENCH_NGINX_WORKERS").unwrap_or_else(|_| "1".into()),
-            wait_quiet: env_num("BENCH_WAIT_QUIET", if smoke { 0 } else { 120 })?,
-            quiet_max: env_num("BENCH_QUIET_MAX", 15.0)?,
-            out: std::env::var_os("BENCH_OUT")
+            runs: num("BENCH_RUNS", 5, 1)? as usize,
+            pairs: num("BENCH_PAIRS", 21, 3)? as usize,
+            replay_lines: num("BENCH_REPLAY_LINES", 1_000_000, 1000)?,
+            // 0 (unset): decided by the first run's length
+            replay_runs: Some(parse("BENCH_REPLAY_RUNS", var("BENCH_REPLAY_RUNS"), 0)?)
+                .filter(|&r| r > 0),
+            flow_count: num("BENCH_FLOW_COUNT", 10_000, 50)?,
+            soak_s: num("BENCH_SOAK_S", 180, 2)?,
+            soak_rate: num("BENCH_SOAK_RATE", 2000, 250)?,
+            rss_every: Duration::from_millis(num("BENCH_RSS_EVERY_MS", 250, 20)?),
+            nginx_workers: var("BENCH_NGINX_WORKERS")
+                .filter(|v| !v.is_empty())
+                .unwrap_or("1".into()),
+            wait_quiet: num("BENCH_WAIT_QUIET", 120, 0)?,
+            quiet_max: parse("BENCH_QUIET_MAX", var("BENCH_QUIET_MAX"), 15.0)?,
+            out: var("BENCH_OUT")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
-            keep: std::env::var("BENCH_KEEP").is_ok_and(|v| v == "1"),
+            keep: var("BENCH_KEEP").is_some_and(|v| v == "1"),
             root,
         };
         if !smoke && cfg.runs < 3 {

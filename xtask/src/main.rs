@@ -89,7 +89,7 @@ fn run() -> Result<ExitCode> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .context("xtask has no parent dir")?;
-    let cfg = Config::from_env(smoke, check, root.to_path_buf())?;
+    let cfg = Config::new(smoke, check, root.to_path_buf(), |v| std::env::var(v).ok())?;
     let nginx = setup::find_tools()?;
     let oha = setup::find_oha(&cfg)?;
     let built = setup::deskhook_binary(&cfg.root)?;

@@ -276,7 +276,7 @@ mod tests {
     /// `UPDATE_GOLDEN=1 cargo test -p xtask` rewrites that file after an intended change.
     #[test]
     fn full_report_layout() {
-        let cfg = Config::from_env(false, false, ".".into()).unwrap();
+        let cfg = Config::new(false, false, ".".into(), |_| None).unwrap();
         let mut r = Results::default();
         let put = |r: &mut Results, key: &str, xs: &[f64]| xs.iter().for_each(|&x| r.put(key, x));
         put(
