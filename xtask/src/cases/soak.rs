@@ -48,6 +48,7 @@ impl Case for Soak {
         let rss = sampler.finish();
         let body = b.oha.is_some().then_some(signed.body.as_str());
         let done = listener.finish(Duration::ZERO, body)?;
+        std::fs::remove_file(&done.capture)?; // hundreds of MB, counted now
         let r = &mut b.results;
         r.put("soak.requests", n as f64);
         r.put("soak.answered", answered as f64);
