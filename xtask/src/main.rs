@@ -59,8 +59,8 @@ Environment (all optional):
   BENCH_NGINX_WORKERS=N  nginx worker_processes (default 1; \"auto\" allowed)
   BENCH_OUT=FILE         where the report goes (default BENCHMARKS.md; smoke: printed only)
   BENCH_KEEP=1           keep the temp dir (logs, captures, oha JSON) for inspection
-  BENCH_WAIT_QUIET=S     before measuring, wait up to S seconds for the machine to be idle
-                         (other processes < 10% of the CPUs; full: 120, smoke: 0)
+  BENCH_WAIT_QUIET=S     before a full run, wait up to S seconds for the machine to be idle
+                         (other processes < 10% of the CPUs; default 120)
   BENCH_QUIET_MAX=P      a throughput run during which other processes used more than P% of
                          the CPUs is discarded and repeated, up to 3x BENCH_RUNS attempts in
                          all (default 15; full mode only)
@@ -110,7 +110,10 @@ fn run() -> Result<ExitCode> {
         dir,
     };
 
-    b.wait_quiet()?;
+    if !b.cfg.smoke {
+        // a smoke run's numbers mean nothing: no point waiting for, or warning about, load
+        b.wait_quiet()?;
+    }
     b.results.fact("meta.load_start", setup::load_average());
     let t0 = Instant::now();
     let cases = cases::all();
