@@ -14,6 +14,8 @@ pub struct Summary {
     pub attempts: u64,
     /// Failures by short reason (`timeout`, `HTTP 500`, `invalid /ErrorCode`).
     pub reasons: BTreeMap<String, u64>,
+    /// Warnings by kind (`refused by crashing`); they never fail a run.
+    pub warnings: BTreeMap<String, u64>,
     latencies_us: Vec<u32>,
 }
 
@@ -29,6 +31,9 @@ impl Summary {
         if let Some(r) = d.reason() {
             *self.reasons.entry(r).or_default() += 1;
         }
+        for w in &d.warnings {
+            *self.warnings.entry(w.kind().to_owned()).or_default() += 1;
+        }
         if d.status.is_some() {
             self.latencies_us
                 .push(d.latency.as_micros().min(u128::from(u32::MAX)) as u32);
@@ -39,7 +44,12 @@ impl Summary {
         self.invalid + self.transport
     }
 
-    /// The exit code: transport errors outrank failed checks.
+    /// How many warnings, of every kind.
+    pub fn warned(&self) -> u64 {
+        self.warnings.values().sum()
+    }
+
+    /// The exit code: transport errors outrank failed checks; warnings never fail a run.
     pub fn code(&self) -> Code {
         if self.transport > 0 {
             Code::Transport
