@@ -10,7 +10,8 @@ pub mod cli;
 pub mod cmd;
 pub mod exit;
 
-// Running things: delivery at load, the receiver, what the user sees.
+// Running things: delivery at load, the audit, the receiver, what the user sees.
+pub mod audit;
 pub mod engine;
 pub mod flow;
 pub mod plan;
