@@ -58,6 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Schema(a) => cmd::schema::run(a),
         Command::Sign(a) => cmd::sign::run(a),
         Command::Verify(a) => cmd::verify::run(a),
+        Command::Audit(a) => cmd::audit::run(a),
         Command::Completions(a) => cmd::completions::run(a),
     }
 }

@@ -4,10 +4,11 @@ use super::groups::{
     DeliveryArgs, EditArgs, IdentityArgs, LineOutputArgs, LoadArgs, OutputArgs, RepeatArgs,
     SideArgs,
 };
-use super::values::{self, KeyValue, RespondArg};
+use super::values::{self, KeyValue, ProbeId, RespondArg};
+use crate::audit::Probe;
 use crate::catalogue::Provider;
 use crate::clock::parse_duration;
-use crate::report::LineFormat;
+use crate::report::{Format, LineFormat};
 use crate::secret::Secret;
 use clap::Args;
 use std::path::PathBuf;
@@ -294,6 +295,59 @@ pub struct VerifyArgs {
     /// Accepted clock difference for `RequestTime`.
     #[arg(long, value_name = "DUR", default_value = "60s", value_parser = parse_duration, hide_short_help = true)]
     pub tolerance: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The backend's callback URL (CEC: the base URL, as entered in AICC).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "DESKHOOK_TO",
+        value_parser = values::http_url,
+        required_unless_present = "list"
+    )]
+    pub to: Option<Url>,
+
+    /// Which platform's callbacks to probe.
+    #[arg(long, value_enum, value_name = "PROVIDER", default_value_t = Provider::Tencent)]
+    pub provider: Provider,
+
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+
+    // TODO(issue 14): the shared connection flags (--header, --cacert, --insecure) go here,
+    // flattened as in send:
+    //     #[command(flatten)]
+    //     pub connection: ConnectionArgs,
+    // and are lowered into the client in audit::run (marked there too).
+    /// Run only this probe (repeatable; `--list` shows the ids).
+    #[arg(long, value_name = "ID", value_parser = ProbeId, hide_possible_values = true)]
+    pub only: Vec<&'static Probe>,
+
+    /// Do not run this probe (repeatable).
+    #[arg(long, value_name = "ID", value_parser = ProbeId, hide_possible_values = true)]
+    pub skip: Vec<&'static Probe>,
+
+    /// Fail the run on warnings too (a refusal by a 5xx, a narrow clock window, …).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// List every probe: the attack or tolerance it covers and the documented rule it rests on.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Give up on an answer after DUR (the platform's limit is 2s); `burst` must fit in it.
+    #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Output format on stdout: human (a line per probe), json (a record per probe, then a summary) or junit (a test case per probe).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Human, hide_possible_values = true)]
+    pub format: Format,
+
+    /// Show every callback of each probe: URL, answer, violations (human and json).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -28,6 +28,13 @@ Exit codes:
   2  usage or input error: bad flag, unknown event, unreadable or malformed file
   3  transport error: connection refused, DNS, TLS, timeout";
 
+const AUDIT_EXIT_CODES: &str = "\
+Exit codes:
+  0  no probe failed (warnings do not fail the run unless --strict)
+  1  a probe failed: the backend took what it must refuse, or refused what it must take
+  2  usage error: bad flag, unknown probe id
+  3  the backend cannot be reached at all: every callback went unanswered";
+
 /// Mock sender, validator and receiver for Tencent Desk and Huawei CEC webhook callbacks.
 ///
 /// deskhook fires realistic, signed callbacks at your backend exactly as the contact-center
@@ -119,6 +126,18 @@ pub enum Command {
     ///   deskhook verify 'https://example.com/cb?SdkAppid=1400187352&Sign=…&RequestTime=1669872112' --token "$TOKEN"
     #[command(after_help = EXIT_CODES)]
     Verify(VerifyArgs),
+
+    /// Probe one backend: does it refuse forged, stale and foreign callbacks, and take odd valid ones?
+    ///
+    /// Each probe sends real callbacks built from the catalogue, signed correctly or on
+    /// purpose not, and says what came back and, for a hole, what to check.
+    ///
+    /// Example:
+    ///   deskhook audit --to https://api.example.com/desk/callback --token "$TOKEN" --sdkappid 1400187352
+    ///   deskhook audit --to https://api.example.com --provider huawei --token "$BEARER" --format junit > audit.xml
+    ///   deskhook audit --list
+    #[command(after_help = AUDIT_EXIT_CODES, verbatim_doc_comment)]
+    Audit(AuditArgs),
 
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     ///
