@@ -15,11 +15,10 @@ mod support;
 
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use support::listen::Listen;
 use support::{
-    assert_code, closed_port, deskhook, documented_success, now_ms, run, sha256_hex, Answer,
-    Recorded, Run, TestServer,
+    assert_code, assert_no_secret, closed_port, deskhook, documented_success, now_s, run, sign,
+    Answer, Recorded, Run, TestServer,
 };
 
 const TOKEN: &str = "audit-token-7f3a9c";
@@ -194,17 +193,18 @@ fn tencent(flaws: Flaws) -> TestServer {
         if r.query_param("SdkAppid") != Some(APP) {
             return refuse(flaws, 403, "SdkAppid is not this app's");
         }
-        let (Some(sign), Some(time)) = (r.query_param("Sign"), r.query_param("RequestTime")) else {
+        let (Some(signature), Some(time)) = (r.query_param("Sign"), r.query_param("RequestTime"))
+        else {
             return refuse(flaws, 401, "missing Sign or RequestTime");
         };
-        if sign != sha256_hex(&format!("{TOKEN}{time}")) {
+        let Ok(t) = time.parse::<u64>() else {
+            return refuse(flaws, 401, "RequestTime is not a number");
+        };
+        if signature != sign(TOKEN, t) {
             return refuse(flaws, 401, "wrong Sign");
         }
         if !flaws.no_time {
-            let Ok(t) = time.parse::<u64>() else {
-                return refuse(flaws, 401, "RequestTime is not a number");
-            };
-            let now = now_ms() / 1000;
+            let now = now_s();
             let off = if flaws.old_only {
                 now.saturating_sub(t)
             } else {
@@ -334,11 +334,7 @@ fn by_id<'a>(probes: &'a [Value], id: &str) -> &'a Value {
 /// The token never shows, whatever the run printed.
 #[track_caller]
 fn assert_no_token(r: &Run) {
-    assert!(
-        !r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN),
-        "the token leaked\n{}",
-        r.dump()
-    );
+    assert_no_secret(r, TOKEN, "audit");
 }
 
 const TENCENT_PROBES: usize = 19;
@@ -1017,21 +1013,8 @@ fn send_expect_refused_warns_on_a_5xx_in_every_format() {
 #[test]
 fn send_expect_refused_against_deskhooks_own_listen() {
     // The case that could not be asserted before: listen answers a wrong token with 401.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_deskhook"))
-        .args([
-            "listen", "--port", "0", "--format", "json", "--token", TOKEN,
-        ])
-        .env("NO_COLOR", "1")
-        .env_remove("DESKHOOK_TOKEN")
-        .env_remove("DESKHOOK_SDKAPPID")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn deskhook listen");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-    let url = ready["url"].as_str().unwrap().to_owned();
+    let listen = Listen::start(&["--token", TOKEN]);
+    let url = listen.url();
     let wrong = run(&[
         "send",
         "SessionBegin",
@@ -1042,6 +1025,7 @@ fn send_expect_refused_against_deskhooks_own_listen() {
         "--expect",
         "refused",
     ]);
+    assert_code(&wrong, 0);
     let right = run(&[
         "send",
         "SessionBegin",
@@ -1052,11 +1036,9 @@ fn send_expect_refused_against_deskhooks_own_listen() {
         "--expect",
         "refused",
     ]);
-    let _ = child.kill();
-    let _ = child.wait();
-    assert_code(&wrong, 0);
     assert_code(&right, 1);
     assert!(right.stdout.contains("not refused"), "{}", right.dump());
+    listen.interrupt().assert_exited("after two callbacks");
 }
 
 #[test]
