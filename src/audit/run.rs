@@ -305,7 +305,9 @@ fn got(probe: &Probe, cases: &[Case]) -> String {
         }
         _ => {
             let answers: Vec<String> = cases.iter().map(|c| answered(&c.delivery)).collect();
-            if answers.iter().all(|a| *a == answers[0]) {
+            if answers.iter().all(|a| *a == answers[0]) && answers.len() == 2 {
+                format!("both: {}", answers[0])
+            } else if answers.iter().all(|a| *a == answers[0]) {
                 format!("all {}: {}", answers.len(), answers[0])
             } else {
                 cases
