@@ -33,6 +33,7 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand schema 'Print the JSON Schema deskhook validates an event''s request or response against'
             cand sign 'Print RequestTime and Sign for a token, as the platform computes them'
             cand verify 'Check the signature of a full callback URL and say exactly what is wrong'
+            cand audit 'Probe one backend: does it refuse forged, stale and foreign callbacks, and take odd valid ones?'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -51,7 +52,7 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand --max-latency 'An answer slower than DUR counts as a failed check (default: the timeout)'
             cand --retries 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does'
             cand --backoff 'Wait DUR before the first retry, doubling before each further one'
-            cand --expect 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope'
+            cand --expect 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope'
             cand -n 'Send each event (or run the scenario, or the capture) N times, each with fresh ids'
             cand --count 'Send each event (or run the scenario, or the capture) N times, each with fresh ids'
             cand -c 'At most C requests (or scenario runs) in flight at once'
@@ -101,7 +102,7 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand --max-latency 'An answer slower than DUR counts as a failed check (default: the timeout)'
             cand --retries 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does'
             cand --backoff 'Wait DUR before the first retry, doubling before each further one'
-            cand --expect 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope'
+            cand --expect 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope'
             cand -n 'Send each event (or run the scenario, or the capture) N times, each with fresh ids'
             cand --count 'Send each event (or run the scenario, or the capture) N times, each with fresh ids'
             cand -c 'At most C requests (or scenario runs) in flight at once'
@@ -129,7 +130,7 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand --max-latency 'An answer slower than DUR counts as a failed check (default: the timeout)'
             cand --retries 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does'
             cand --backoff 'Wait DUR before the first retry, doubling before each further one'
-            cand --expect 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope'
+            cand --expect 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope'
             cand -n 'Send each event (or run the scenario, or the capture) N times, each with fresh ids'
             cand --count 'Send each event (or run the scenario, or the capture) N times, each with fresh ids'
             cand -c 'At most C requests (or scenario runs) in flight at once'
@@ -193,6 +194,26 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'deskhook;audit'= {
+            cand --to 'The backend''s callback URL (CEC: the base URL, as entered in AICC)'
+            cand --provider 'Which platform''s callbacks to probe'
+            cand --sdkappid 'SDKAppID sent as the `SdkAppid` URL parameter'
+            cand --token 'Callback token: Tencent `Sign`/`RequestTime` parameters, CEC `Authorization: Bearer`'
+            cand --client-ip 'The `ClientIP` URL parameter'
+            cand --platform 'The `OptPlatform` URL parameter (Desk''s value is undocumented: RESTAPI by default)'
+            cand --query 'Add or replace a URL parameter (for example RequestID=fixed-1). Repeatable'
+            cand --only 'Run only this probe (repeatable; `--list` shows the ids)'
+            cand --skip 'Do not run this probe (repeatable)'
+            cand --timeout 'Give up on an answer after DUR (the platform''s limit is 2s); `burst` must fit in it'
+            cand --format 'Output format on stdout: human (a line per probe), json (a record per probe, then a summary) or junit (a test case per probe)'
+            cand --color 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never'
+            cand --strict 'Fail the run on warnings too (a refusal by a 5xx, a narrow clock window, …)'
+            cand --list 'List every probe: the attack or tolerance it covers and the documented rule it rests on'
+            cand -v 'Show every callback of each probe: URL, answer, violations (human and json)'
+            cand --verbose 'Show every callback of each probe: URL, answer, violations (human and json)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'deskhook;completions'= {
             cand --color 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never'
             cand -h 'Print help (see more with ''--help'')'
@@ -209,6 +230,7 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand schema 'Print the JSON Schema deskhook validates an event''s request or response against'
             cand sign 'Print RequestTime and Sign for a token, as the platform computes them'
             cand verify 'Check the signature of a full callback URL and say exactly what is wrong'
+            cand audit 'Probe one backend: does it refuse forged, stale and foreign callbacks, and take odd valid ones?'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -231,6 +253,8 @@ set edit:completion:arg-completer[deskhook] = {|@words|
         &'deskhook;help;sign'= {
         }
         &'deskhook;help;verify'= {
+        }
+        &'deskhook;help;audit'= {
         }
         &'deskhook;help;completions'= {
         }

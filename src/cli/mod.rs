@@ -134,7 +134,7 @@ pub enum Command {
     ///
     /// Example:
     ///   deskhook audit --to https://api.example.com/desk/callback --token "$TOKEN" --sdkappid 1400187352
-    ///   deskhook audit --to https://api.example.com --provider huawei --token "$BEARER" --format junit > audit.xml
+    ///   deskhook audit --provider huawei --to https://api.example.com --token "$BEARER" --format junit
     ///   deskhook audit --list
     #[command(after_help = AUDIT_EXIT_CODES, verbatim_doc_comment)]
     Audit(AuditArgs),
