@@ -87,7 +87,7 @@ pub fn run(
                 .is_some_and(|c| reply(&c.delivery) != Some(Reply::Accepted));
         }
         if unreachable.is_none() {
-            unreachable = cannot_connect(&outcome.cases);
+            unreachable = cannot_connect(&outcome.cases, probe.id == "baseline");
         }
         emit(&outcome)?;
         outcomes.push(outcome);
@@ -122,16 +122,19 @@ fn inconclusive(mut o: Outcome) -> Outcome {
     o
 }
 
-/// Why no further probe is worth sending: every callback of `cases` failed to connect.
-fn cannot_connect(cases: &[Case]) -> Option<String> {
+/// Why no further probe is worth sending: every callback of `cases` failed to connect, or
+/// (`baseline`) none of the valid ones got any answer, time-outs included.
+fn cannot_connect(cases: &[Case], baseline: bool) -> Option<String> {
     let first = cases.first()?.delivery.error.as_ref()?;
-    let all = cases.iter().all(|c| {
-        matches!(
-            c.delivery.error,
-            Some(TransportError::Refused { .. } | TransportError::Connect { .. })
-        )
-    });
-    all.then(|| format!("the backend cannot be reached ({first})"))
+    let unanswered = |c: &Case| match &c.delivery.error {
+        Some(TransportError::Refused { .. } | TransportError::Connect { .. }) => true,
+        Some(_) => baseline,
+        None => false,
+    };
+    cases
+        .iter()
+        .all(unanswered)
+        .then(|| format!("the backend cannot be reached ({first})"))
 }
 
 /// Deliver a probe's callbacks one after the other, or all at once.
