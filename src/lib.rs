@@ -13,6 +13,7 @@ pub mod exit;
 // Running things: delivery at load, the receiver, what the user sees.
 pub mod engine;
 pub mod flow;
+pub mod inspect;
 pub mod plan;
 pub mod replay;
 pub mod report;

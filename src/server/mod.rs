@@ -17,6 +17,7 @@ mod limits;
 mod tencent;
 
 pub use answer::{AnswerPolicy, Respond};
+pub use cec::is_push_path;
 pub use embedded::Embedded;
 pub use forward::Forward;
 
