@@ -6,7 +6,7 @@
 //! | `GET /api/info` | the run: listen's URL, `--forward-to`, whether a token is set, bounds, history |
 //! | `GET /api/exchanges` | the list rows held, newest first |
 //! | `GET /api/exchanges/ID` | one exchange whole (`view::Detail`) |
-//! | `GET /api/stream` | server-sent events: `snapshot` (the rows held), then `exchange` for each new one; `reset` when the page fell behind |
+//! | `GET /api/stream` | server-sent events: `snapshot` (the rows held), then `exchange` for new ones, `skipped` when more came than a page can take |
 //! | `GET /api/download?ids=1,2` | the capture lines (all held without `ids`), as a JSON Lines file |
 //! | `POST /api/replay` | send one exchange again (`resend::Request` → `resend::Outcome`) |
 
@@ -39,6 +39,10 @@ const MAX_REQUEST: usize = 64 * 1024;
 
 /// How often an idle event stream says it is alive (so a dead page is noticed).
 const PING: Duration = Duration::from_secs(15);
+
+/// How often a page is sent the rows that arrived, and at most how many each time.
+const BATCH_EVERY: Duration = Duration::from_millis(100);
+const BATCH_MAX: usize = 200;
 
 /// What the routes share.
 pub struct App {
@@ -208,9 +212,9 @@ async fn replay(app: &App, parts: &hyper::http::request::Parts, body: Incoming) 
     }
 }
 
-/// The event stream: the rows held, then each new one, as server-sent events.
+/// The event stream: the rows held, then the new ones, as server-sent events.
 fn stream(app: Arc<App>) -> Response<Body> {
-    let (tx, rx) = mpsc::channel::<Bytes>(64);
+    let (tx, rx) = mpsc::channel::<Bytes>(16);
     tokio::spawn(feed(app, tx));
     let frames = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
@@ -222,34 +226,79 @@ fn stream(app: Arc<App>) -> Response<Body> {
     resp
 }
 
+/// Feed one page: a `snapshot` of the rows held, then every [`BATCH_EVERY`] the rows that
+/// arrived meanwhile (`exchange` events), at most [`BATCH_MAX`] of them — the newest — and a
+/// `skipped` event counting the others. A page cannot read thousands of rows a second, and
+/// this way the news cost the receiver nothing: no task waits on the channel, so sending
+/// wakes no one, and rows are summarised only for what a page is sent.
 async fn feed(app: Arc<App>, tx: mpsc::Sender<Bytes>) {
     let (held, mut news) = app.hub.snapshot_and_subscribe();
     let rows: Vec<&str> = held.iter().map(|e| e.summary_json(&app.ctx)).collect();
     let snapshot = format!("event: snapshot\ndata: [{}]\n\n", rows.join(","));
+    drop(rows);
+    drop(held);
     if tx.send(Bytes::from(snapshot)).await.is_err() {
         return;
     }
-    drop(held);
-    let mut ping = tokio::time::interval(PING);
-    ping.tick().await;
+    let mut tick = tokio::time::interval(BATCH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut quiet = Duration::ZERO;
     loop {
-        let frame = tokio::select! {
-            news = news.recv() => match news {
-                Ok(e) => format!("event: exchange\nid: {}\ndata: {}\n\n", e.id, e.summary_json(&app.ctx)),
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    // The page fell behind: it starts again from a snapshot.
-                    let _ = tx.send(Bytes::from_static(b"event: reset\ndata: {}\n\n")).await;
-                    return;
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
-            },
-            _ = ping.tick() => ": ping\n\n".to_owned(),
+        tokio::select! {
+            _ = tick.tick() => {}
             _ = tx.closed() => return,
+        }
+        let Some(frames) = drain(&app.ctx, &mut news) else {
+            return;
         };
-        if tx.send(Bytes::from(frame)).await.is_err() {
+        let frames = if frames.is_empty() {
+            quiet += BATCH_EVERY;
+            if quiet < PING {
+                continue;
+            }
+            ": ping\n\n".to_owned()
+        } else {
+            frames
+        };
+        quiet = Duration::ZERO;
+        if tx.send(Bytes::from(frames)).await.is_err() {
             return;
         }
     }
+}
+
+/// The rows that arrived since the last call, as events; `None` once the hub is gone.
+fn drain(ctx: &Context, news: &mut broadcast::Receiver<Arc<Entry>>) -> Option<String> {
+    let mut batch: std::collections::VecDeque<Arc<Entry>> = std::collections::VecDeque::new();
+    let mut skipped: u64 = 0;
+    loop {
+        match news.try_recv() {
+            Ok(e) => {
+                if batch.len() == BATCH_MAX {
+                    batch.pop_front();
+                    skipped += 1;
+                }
+                batch.push_back(e);
+            }
+            Err(broadcast::error::TryRecvError::Lagged(n)) => skipped += n,
+            Err(broadcast::error::TryRecvError::Empty) => break,
+            Err(broadcast::error::TryRecvError::Closed) => return None,
+        }
+    }
+    let mut out = String::new();
+    if skipped > 0 {
+        out.push_str(&format!(
+            "event: skipped\ndata: {{\"count\":{skipped}}}\n\n"
+        ));
+    }
+    for e in batch {
+        out.push_str(&format!(
+            "event: exchange\nid: {}\ndata: {}\n\n",
+            e.id,
+            e.summary_json(ctx)
+        ));
+    }
+    Some(out)
 }
 
 fn page(text: &'static str, content_type: &'static str) -> Response<Body> {
@@ -300,4 +349,63 @@ fn secure(resp: &mut Response<Body>, content_type: &'static str) {
         "content-security-policy",
         HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::hub::NEWS_BACKLOG_FOR_TESTS;
+    use crate::inspect::testing::exchange;
+
+    fn ctx() -> Context {
+        Context {
+            listen: url::Url::parse("http://127.0.0.1:1/").unwrap(),
+            token_set: false,
+            forward: None,
+        }
+    }
+
+    fn events(frames: &str, name: &str) -> Vec<String> {
+        frames
+            .split("\n\n")
+            .filter(|b| b.starts_with(&format!("event: {name}\n")))
+            .map(|b| b.rsplit("data: ").next().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_sends_the_newest_rows_and_counts_the_others() {
+        let hub = Hub::new(10_000);
+        let (_, mut news) = hub.snapshot_and_subscribe();
+        assert_eq!(
+            drain(&ctx(), &mut news).unwrap(),
+            "",
+            "nothing new, nothing sent"
+        );
+        for i in 1..=(BATCH_MAX as u64 + 50) {
+            hub.record(exchange(i, "{}"));
+        }
+        let frames = drain(&ctx(), &mut news).unwrap();
+        let rows = events(&frames, "exchange");
+        assert_eq!(rows.len(), BATCH_MAX);
+        let first: Value = serde_json::from_str(&rows[0]).unwrap();
+        assert_eq!(first["id"], 51, "the newest {BATCH_MAX}, oldest first");
+        assert_eq!(events(&frames, "skipped"), [r#"{"count":50}"#]);
+    }
+
+    #[test]
+    fn a_page_behind_the_backlog_is_told_how_many_it_missed() {
+        let hub = Hub::new(10_000);
+        let (_, mut news) = hub.snapshot_and_subscribe();
+        let n = NEWS_BACKLOG_FOR_TESTS as u64 + 100;
+        for i in 1..=n {
+            hub.record(exchange(i, "{}"));
+        }
+        let frames = drain(&ctx(), &mut news).unwrap();
+        let skipped: Value = serde_json::from_str(&events(&frames, "skipped")[0]).unwrap();
+        assert_eq!(skipped["count"], n - BATCH_MAX as u64);
+        let last: Value =
+            serde_json::from_str(events(&frames, "exchange").last().unwrap()).unwrap();
+        assert_eq!(last["id"], n);
+    }
 }

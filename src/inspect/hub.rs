@@ -16,8 +16,12 @@ use tokio::sync::broadcast;
 /// Bytes the ring may hold (bodies, answers, headers) before it drops its oldest exchanges.
 pub const BYTE_BUDGET: usize = 64 * 1024 * 1024;
 
-/// News a page can fall behind on before it is told to start again from a snapshot.
+/// News a page's feed can fall behind on (between two batches) before the oldest are only
+/// counted.
 const NEWS_BACKLOG: usize = 1024;
+
+#[cfg(test)]
+pub const NEWS_BACKLOG_FOR_TESTS: usize = NEWS_BACKLOG;
 
 /// One exchange as the inspector holds it.
 pub struct Entry {

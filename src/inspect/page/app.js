@@ -13,7 +13,8 @@ const state = {
   rows: [],          // list rows, oldest first
   byId: new Map(),
   selected: null,    // id of the exchange shown in detail
-  conversation: null // session shown as a conversation
+  conversation: null, // session shown as a conversation
+  skipped: 0         // rows that arrived too fast to be sent to the page
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -137,6 +138,7 @@ function onBlock(block) {
   if (!data.length) return;
   const payload = JSON.parse(data.join('\n'));
   if (event === 'snapshot') {
+    state.skipped = 0;
     state.rows = [];
     state.byId = new Map();
     payload.forEach(hold);
@@ -144,6 +146,10 @@ function onBlock(block) {
   } else if (event === 'exchange') {
     hold(payload);
     queueRow(payload);
+  } else if (event === 'skipped') {
+    // More arrived than a page can list: the newest are sent, the others only counted.
+    state.skipped += payload.count;
+    updateCounts();
   }
 }
 
@@ -220,6 +226,19 @@ function noteChoices(row) {
     sel.value = current;
   }
   if (row.session && !seenSessions.has(row.session)) {
+    const keep = state.info ? state.info.keep : 1000;
+    if (seenSessions.size >= 2 * keep) {
+      // Sessions come and go: keep only those of the rows held.
+      seenSessions.clear();
+      put($('sessions'));
+      for (const r of state.rows) {
+        if (r.session && !seenSessions.has(r.session)) {
+          seenSessions.add(r.session);
+          $('sessions').append(el('option', { value: r.session }));
+        }
+      }
+      if (seenSessions.has(row.session)) return;
+    }
     seenSessions.add(row.session);
     $('sessions').append(el('option', { value: row.session }));
   }
@@ -273,7 +292,10 @@ function updateCounts() {
   const shown = $('rows').children.length;
   $('empty').hidden = state.rows.length > 0;
   const keep = state.info ? state.info.keep : '';
-  $('counts').textContent = `${shown} shown of ${state.rows.length} held (the last ${keep} are kept)`;
+  const skipped = state.skipped
+    ? ` · ${state.skipped} more arrived too fast to list (Download shown has what is listed; the capture has all)`
+    : '';
+  $('counts').textContent = `${shown} shown of ${state.rows.length} held (the last ${keep} are kept)${skipped}`;
 }
 
 // ---------------------------------------------------------------------------------------------
