@@ -67,7 +67,13 @@ pub fn load_history(hub: &Hub, path: &Path, last: usize) -> Result<Loaded> {
 pub fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || bare.parse::<IpAddr>().is_ok_and(|ip| match ip {
+            // `::ffff:127.0.0.1` is 127.0.0.1 in IPv6 dress.
+            IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+            IpAddr::V4(v4) => v4.is_loopback(),
+        })
 }
 
 /// A running inspector.
@@ -150,10 +156,23 @@ async fn accept_loop(listener: TcpListener, app: Arc<api::App>, shutdown: watch:
 mod tests {
     #[test]
     fn loopback_hosts() {
-        for h in ["127.0.0.1", "::1", "[::1]", "localhost", "127.0.0.2"] {
+        for h in [
+            "127.0.0.1",
+            "::1",
+            "[::1]",
+            "localhost",
+            "127.0.0.2",
+            "::ffff:127.0.0.1",
+        ] {
             assert!(super::is_loopback(h), "{h}");
         }
-        for h in ["0.0.0.0", "::", "192.168.1.5", "devbox.lan"] {
+        for h in [
+            "0.0.0.0",
+            "::",
+            "192.168.1.5",
+            "devbox.lan",
+            "::ffff:10.0.0.1",
+        ] {
             assert!(!super::is_loopback(h), "{h}");
         }
     }
