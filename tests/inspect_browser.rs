@@ -265,6 +265,36 @@ async fn walk_through(c: &Client, listen: &Listen, backend: &TestServer) {
     );
     assert!(!auth.contains(TOKEN));
 
+    // The filters: by verdict, and by free text (which reaches into the body).
+    let verdict = c
+        .find(Locator::Css("#f-verdict"))
+        .await
+        .expect("the verdict filter");
+    verdict.select_by_value("refused").await.unwrap();
+    let shown = list(c).await;
+    assert!(
+        !shown.is_empty() && shown.iter().all(|r| r["verdict"] == "refused"),
+        "{shown:?}"
+    );
+    verdict.select_by_value("").await.unwrap();
+    c.find(Locator::Css("#f-text"))
+        .await
+        .unwrap()
+        .send_keys(&session)
+        .await
+        .unwrap();
+    let shown = list(c).await;
+    assert!(
+        shown.len() >= 3 && shown.iter().all(|r| r["session"] == session.as_str()),
+        "{shown:?}"
+    );
+    c.find(Locator::Css("#clear-filters"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
     // An invalid one shows its violation at its path.
     listen.send(&[
         "SessionBegin",
@@ -289,6 +319,20 @@ async fn walk_through(c: &Client, listen: &Listen, backend: &TestServer) {
         let png = c.screenshot().await.expect("a screenshot");
         std::fs::write(&path, png).expect("write the screenshot");
     }
+
+    // Copy as curl shows the command, which signs afresh and carries no credential.
+    c.find(Locator::Css("#copy-curl"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let curl = text_of(c, "#command").await;
+    assert!(
+        curl.contains("curl -sS -X 'POST'") && curl.contains("$DESKHOOK_TOKEN"),
+        "{curl}"
+    );
+    assert!(!curl.contains(TOKEN), "{curl}");
 
     // Replay delivers to a test backend and shows the new answer beside the old.
     let url_box = c
