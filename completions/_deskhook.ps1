@@ -93,9 +93,13 @@ Register-ArgumentCompleter -Native -CommandName 'deskhook' -ScriptBlock {
             [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest accepted body; larger ones get 413')
             [CompletionResult]::new('--max-requests', '--max-requests', [CompletionResultType]::ParameterName, 'Stop after N callbacks (for scripts and tests)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--inspect-port', '--inspect-port', [CompletionResultType]::ParameterName, 'Port of the inspector; 0 (the default) picks a free one')
+            [CompletionResult]::new('--inspect-history', '--inspect-history', [CompletionResultType]::ParameterName, 'With --save: show the last N exchanges the capture already holds when listen starts')
+            [CompletionResult]::new('--inspect-keep', '--inspect-keep', [CompletionResultType]::ParameterName, 'The inspector keeps the last N exchanges in memory (older ones leave the page)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show request and answer bodies (human format)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show request and answer bodies (human format)')
+            [CompletionResult]::new('--inspect', '--inspect', [CompletionResultType]::ParameterName, 'Also serve a web inspector (on loopback, unless --host says otherwise); its URL is in the ready line')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

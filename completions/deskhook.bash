@@ -537,7 +537,7 @@ _deskhook() {
             return 0
             ;;
         deskhook__subcmd__listen)
-            opts="-p -v -h --host --port --sdkappid --token --tolerance --respond --agents --group --vars --delay --save --forward-to --timeout --max-body --max-requests --format --verbose --color --help"
+            opts="-p -v -h --host --port --sdkappid --token --tolerance --respond --agents --group --vars --delay --save --forward-to --timeout --max-body --max-requests --format --verbose --inspect --inspect-port --inspect-history --inspect-keep --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -609,6 +609,18 @@ _deskhook() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --inspect-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inspect-history)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inspect-keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)

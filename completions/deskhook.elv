@@ -88,9 +88,13 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand --max-body 'Largest accepted body; larger ones get 413'
             cand --max-requests 'Stop after N callbacks (for scripts and tests)'
             cand --format 'Output format on stdout'
+            cand --inspect-port 'Port of the inspector; 0 (the default) picks a free one'
+            cand --inspect-history 'With --save: show the last N exchanges the capture already holds when listen starts'
+            cand --inspect-keep 'The inspector keeps the last N exchanges in memory (older ones leave the page)'
             cand --color 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never'
             cand -v 'Show request and answer bodies (human format)'
             cand --verbose 'Show request and answer bodies (human format)'
+            cand --inspect 'Also serve a web inspector (on loopback, unless --host says otherwise); its URL is in the ready line'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -93,10 +93,14 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l max-body -d
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l max-requests -d 'Stop after N callbacks (for scripts and tests)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l format -d 'Output format on stdout' -r -f -a "human\t'Lines for people'
 json\t'JSON Lines'"
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l inspect-port -d 'Port of the inspector; 0 (the default) picks a free one' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l inspect-history -d 'With --save: show the last N exchanges the capture already holds when listen starts' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l inspect-keep -d 'The inspector keeps the last N exchanges in memory (older ones leave the page)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -s v -l verbose -d 'Show request and answer bodies (human format)'
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l inspect -d 'Also serve a web inspector (on loopback, unless --host says otherwise); its URL is in the ready line'
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l to -d 'Where to send the callbacks again' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l only -d 'Replay only these events (repeatable; event ids as in `deskhook events`)' -r

@@ -14,6 +14,7 @@ pub mod exit;
 pub mod audit;
 pub mod engine;
 pub mod flow;
+pub mod inspect;
 pub mod plan;
 pub mod replay;
 pub mod report;

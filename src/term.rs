@@ -41,6 +41,13 @@ pub fn note(msg: impl AsRef<str>) {
     let _ = writeln!(err, "{} {}", "note:".cyan(), msg.as_ref());
 }
 
+/// A warning on stderr: `warning: ...`.
+pub fn warn(msg: impl AsRef<str>) {
+    use colored::Colorize;
+    let mut err = anstream::stderr();
+    let _ = writeln!(err, "{} {}", "warning:".yellow().bold(), msg.as_ref());
+}
+
 /// Stdout, buffered: flushed after every record when a person watches (a terminal), else at
 /// most every 50 ms and at the end, so a 20,000-line run is not 20,000 write calls.
 pub struct Out {

@@ -130,6 +130,28 @@ pub struct ListenArgs {
     /// Show request and answer bodies (human format).
     #[arg(short = 'v', long)]
     pub verbose: bool,
+
+    /// Also serve a web inspector (on loopback, unless --host says otherwise); its URL is in the ready line.
+    #[arg(long)]
+    pub inspect: bool,
+
+    /// Port of the inspector; 0 (the default) picks a free one.
+    #[arg(long, value_name = "PORT", default_value_t = 0, requires = "inspect")]
+    pub inspect_port: u16,
+
+    /// With --save: show the last N exchanges the capture already holds when listen starts.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 200,
+        requires = "inspect",
+        hide_short_help = true
+    )]
+    pub inspect_history: usize,
+
+    /// The inspector keeps the last N exchanges in memory (older ones leave the page).
+    #[arg(long, value_name = "N", default_value_t = 1000, requires = "inspect", value_parser = clap::value_parser!(u64).range(1..=1_000_000), hide_short_help = true)]
+    pub inspect_keep: u64,
 }
 
 #[derive(Debug, Args)]

@@ -68,6 +68,7 @@ pub enum Command {
     /// Example:
     ///   deskhook listen --port 8787 --token "$TOKEN" --sdkappid 1400187352 --save calls.jsonl
     ///   deskhook listen --forward-to http://localhost:3000/callback -v
+    ///   deskhook listen --token "$TOKEN" --inspect    # then open the inspector URL it prints
     #[command(verbatim_doc_comment)]
     Listen(ListenArgs),
 

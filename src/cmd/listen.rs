@@ -11,10 +11,11 @@ use crate::cli::values::RespondArg;
 use crate::cli::ListenArgs;
 use crate::exchange::{Exchange, ExchangeVerdict};
 use crate::exit::Code;
+use crate::inspect::{self, Inspector};
 use crate::report::human::write_violations;
 use crate::report::LineFormat;
 use crate::server::{self, AnswerPolicy, Forward, OnExchange, Respond};
-use crate::term::{note, Out};
+use crate::term::{note, warn, Out};
 use crate::transport;
 use anyhow::Result;
 use colored::Colorize;
@@ -65,11 +66,25 @@ fn forward(args: &ListenArgs) -> Result<Option<Forward>> {
 }
 
 async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
+    // The inspector's hub exists only with --inspect: without it, the hook is the view alone.
+    let hub = args
+        .inspect
+        .then(|| inspect::Hub::new(args.inspect_keep as usize));
+    let history = match (&hub, &args.save) {
+        (Some(hub), Some(path)) => inspect::load_history(hub, path, args.inspect_history)?,
+        _ => inspect::Loaded::default(),
+    };
     let sink = args.save.as_deref().map(CaptureSink::open).transpose()?;
     let view = Arc::new(View::new(args.format, args.verbose, args.max_requests));
     let hook: OnExchange = {
         let view = view.clone();
-        Arc::new(move |ex, line| view.show(&ex, line))
+        match hub.clone() {
+            None => Arc::new(move |ex, line| view.show(&ex, line)),
+            Some(hub) => Arc::new(move |ex, line| {
+                view.show(&ex, line);
+                hub.record(ex);
+            }),
+        }
     };
     let cfg = server::Config {
         sdkappid: args.sdkappid.clone(),
@@ -84,9 +99,17 @@ async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
         ..Default::default()
     };
     let server = server::start(&args.host, args.port, cfg).await?;
+    let inspector = match hub {
+        Some(hub) => Some(start_inspector(&args, hub, &server.url(), history).await?),
+        None => None,
+    };
     // Install the handlers before the ready line: a script may send SIGINT right after it.
     let mut stop = Stop::install()?;
-    ready_line(&server.url(), args.format)?;
+    ready_line(
+        &server.url(),
+        inspector.as_ref().map(Inspector::url).as_deref(),
+        args.format,
+    )?;
     let period = Duration::from_millis(50);
     let flushers = [
         sink.clone().map(|s| tokio::spawn(s.flush_every(period))),
@@ -97,6 +120,9 @@ async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
         _ = view.done.notified() => {}
     }
     server.shutdown(Duration::from_secs(3)).await;
+    if let Some(inspector) = inspector {
+        inspector.shutdown();
+    }
     flushers.into_iter().flatten().for_each(|f| f.abort());
     view.flush()?;
     if let (Some(sink), Some(path)) = (sink, &args.save) {
@@ -114,13 +140,57 @@ async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
     })
 }
 
-fn ready_line(url: &str, format: LineFormat) -> Result<()> {
+/// `--inspect`: serve the inspector beside the receiver, warning when it is reachable from
+/// other machines.
+async fn start_inspector(
+    args: &ListenArgs,
+    hub: Arc<inspect::Hub>,
+    listen_url: &str,
+    history: inspect::Loaded,
+) -> Result<Inspector> {
+    let opts = inspect::Options {
+        host: args.host.clone(),
+        port: args.inspect_port,
+        listen: url::Url::parse(listen_url)?,
+        token: args.token.clone(),
+        forward: args.forward_to.clone(),
+        timeout: args.timeout,
+        history,
+    };
+    let inspector = inspect::start(hub, opts).await?;
+    if !inspect::is_loopback(&args.host) {
+        warn(format!(
+            "the inspector listens on {}, beyond this machine (--host {}): whoever reaches it with its URL (key included) can read every callback and send it anywhere",
+            inspector.addr, args.host
+        ));
+    }
+    if history.malformed > 0 {
+        note(format!(
+            "inspector: skipped {} line(s) of the capture that are not capture records",
+            history.malformed
+        ));
+    }
+    Ok(inspector)
+}
+
+fn ready_line(url: &str, inspector: Option<&str>, format: LineFormat) -> Result<()> {
     let mut out = crate::term::stdout();
-    match format {
-        LineFormat::Json => writeln!(out, "{}", serde_json::json!({"type": "ready", "url": url}))?,
-        LineFormat::Human => writeln!(
+    match (format, inspector) {
+        (LineFormat::Json, None) => {
+            writeln!(out, "{}", serde_json::json!({"type": "ready", "url": url}))?
+        }
+        (LineFormat::Json, Some(inspector)) => writeln!(
+            out,
+            "{}",
+            serde_json::json!({"type": "ready", "url": url, "inspector": inspector})
+        )?,
+        (LineFormat::Human, None) => writeln!(
             out,
             "deskhook listening on {url} (Tencent callbacks on any path, CEC pushes on /webhooks/v1/messages; Ctrl-C stops)"
+        )?,
+        (LineFormat::Human, Some(inspector)) => writeln!(
+            out,
+            "deskhook listening on {url} (Tencent callbacks on any path, CEC pushes on /webhooks/v1/messages; Ctrl-C stops); inspector on {inspector}"
         )?,
     }
     out.flush()?;
