@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'deskhook' -ScriptBlock {
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema deskhook validates an event''s request or response against')
             [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Print RequestTime and Sign for a token, as the platform computes them')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the signature of a full callback URL and say exactly what is wrong')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Probe one backend: does it refuse forged, stale and foreign callbacks, and take odd valid ones?')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -55,7 +56,7 @@ Register-ArgumentCompleter -Native -CommandName 'deskhook' -ScriptBlock {
             [CompletionResult]::new('--max-latency', '--max-latency', [CompletionResultType]::ParameterName, 'An answer slower than DUR counts as a failed check (default: the timeout)')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does')
             [CompletionResult]::new('--backoff', '--backoff', [CompletionResultType]::ParameterName, 'Wait DUR before the first retry, doubling before each further one')
-            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope')
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a header to every request (''Name: value''), for an API gateway. Repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a header to every request (''Name: value''), for an API gateway. Repeatable')
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)')
@@ -99,10 +100,14 @@ Register-ArgumentCompleter -Native -CommandName 'deskhook' -ScriptBlock {
             [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest accepted body; larger ones get 413')
             [CompletionResult]::new('--max-requests', '--max-requests', [CompletionResultType]::ParameterName, 'Stop after N callbacks (for scripts and tests)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--inspect-port', '--inspect-port', [CompletionResultType]::ParameterName, 'Port of the inspector; 0 (the default) picks a free one')
+            [CompletionResult]::new('--inspect-history', '--inspect-history', [CompletionResultType]::ParameterName, 'With --save: show the last N exchanges the capture already holds when listen starts')
+            [CompletionResult]::new('--inspect-keep', '--inspect-keep', [CompletionResultType]::ParameterName, 'The inspector keeps the last N exchanges in memory (older ones leave the page)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not check TLS certificates at all (said on stderr): for a test backend only')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show request and answer bodies (human format)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show request and answer bodies (human format)')
+            [CompletionResult]::new('--inspect', '--inspect', [CompletionResultType]::ParameterName, 'Also serve a web inspector (on loopback, unless --host says otherwise); its URL is in the ready line')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -115,7 +120,7 @@ Register-ArgumentCompleter -Native -CommandName 'deskhook' -ScriptBlock {
             [CompletionResult]::new('--max-latency', '--max-latency', [CompletionResultType]::ParameterName, 'An answer slower than DUR counts as a failed check (default: the timeout)')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does')
             [CompletionResult]::new('--backoff', '--backoff', [CompletionResultType]::ParameterName, 'Wait DUR before the first retry, doubling before each further one')
-            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope')
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a header to every request (''Name: value''), for an API gateway. Repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a header to every request (''Name: value''), for an API gateway. Repeatable')
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)')
@@ -148,7 +153,7 @@ Register-ArgumentCompleter -Native -CommandName 'deskhook' -ScriptBlock {
             [CompletionResult]::new('--max-latency', '--max-latency', [CompletionResultType]::ParameterName, 'An answer slower than DUR counts as a failed check (default: the timeout)')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does')
             [CompletionResult]::new('--backoff', '--backoff', [CompletionResultType]::ParameterName, 'Wait DUR before the first retry, doubling before each further one')
-            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope')
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a header to every request (''Name: value''), for an API gateway. Repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a header to every request (''Name: value''), for an API gateway. Repeatable')
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)')
@@ -223,6 +228,31 @@ Register-ArgumentCompleter -Native -CommandName 'deskhook' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'deskhook;audit' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The backend''s callback URL (CEC: the base URL, as entered in AICC)')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Which platform''s callbacks to probe')
+            [CompletionResult]::new('--sdkappid', '--sdkappid', [CompletionResultType]::ParameterName, 'SDKAppID sent as the `SdkAppid` URL parameter')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Callback token: Tencent `Sign`/`RequestTime` parameters, CEC `Authorization: Bearer`')
+            [CompletionResult]::new('--client-ip', '--client-ip', [CompletionResultType]::ParameterName, 'The `ClientIP` URL parameter')
+            [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'The `OptPlatform` URL parameter (Desk''s value is undocumented: RESTAPI by default)')
+            [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Add or replace a URL parameter (for example RequestID=fixed-1). Repeatable')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Add a header to every request (''Name: value''), for an API gateway. Repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a header to every request (''Name: value''), for an API gateway. Repeatable')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only this probe (repeatable; `--list` shows the ids)')
+            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Do not run this probe (repeatable)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on an answer after DUR (the platform''s limit is 2s); `burst` must fit in it')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout: human (a line per probe), json (a record per probe, then a summary) or junit (a test case per probe)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not check TLS certificates at all (said on stderr): for a test backend only')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Fail the run on warnings too (a refusal by a 5xx, a narrow clock window, …)')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List every probe: the attack or tolerance it covers and the documented rule it rests on')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show every callback of each probe: URL, answer, violations (human and json)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show every callback of each probe: URL, answer, violations (human and json)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'deskhook;completions' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -240,6 +270,7 @@ Register-ArgumentCompleter -Native -CommandName 'deskhook' -ScriptBlock {
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema deskhook validates an event''s request or response against')
             [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Print RequestTime and Sign for a token, as the platform computes them')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check the signature of a full callback URL and say exactly what is wrong')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Probe one backend: does it refuse forged, stale and foreign callbacks, and take odd valid ones?')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -272,6 +303,9 @@ Register-ArgumentCompleter -Native -CommandName 'deskhook' -ScriptBlock {
             break
         }
         'deskhook;help;verify' {
+            break
+        }
+        'deskhook;help;audit' {
             break
         }
         'deskhook;help;completions' {

@@ -16,6 +16,9 @@ _deskhook() {
             ",$1")
                 cmd="deskhook"
                 ;;
+            deskhook,audit)
+                cmd="deskhook__subcmd__audit"
+                ;;
             deskhook,completions)
                 cmd="deskhook__subcmd__completions"
                 ;;
@@ -51,6 +54,9 @@ _deskhook() {
                 ;;
             deskhook,verify)
                 cmd="deskhook__subcmd__verify"
+                ;;
+            deskhook__subcmd__help,audit)
+                cmd="deskhook__subcmd__help__subcmd__audit"
                 ;;
             deskhook__subcmd__help,completions)
                 cmd="deskhook__subcmd__help__subcmd__completions"
@@ -95,12 +101,103 @@ _deskhook() {
 
     case "${cmd}" in
         deskhook)
-            opts="-h -V --color --help --version send listen replay flow flows events validate schema sign verify completions help"
+            opts="-h -V --color --help --version send listen replay flow flows events validate schema sign verify audit completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        deskhook__subcmd__audit)
+            opts="-H -v -h --to --provider --sdkappid --token --client-ip --platform --query --header --cacert --insecure --only --skip --strict --list --timeout --format --verbose --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --provider)
+                    COMPREPLY=($(compgen -W "tencent huawei" -- "${cur}"))
+                    return 0
+                    ;;
+                --sdkappid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --cacert)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -W "baseline sign-missing sign-empty sign-wrong time-stale time-future time-millis sdkappid-wrong sdkappid-missing bearer-missing bearer-wrong bearer-empty unknown-fields unknown-params optional-absent large-body unicode duplicate burst time-edge doc-variants malformed-body" -- "${cur}"))
+                    return 0
+                    ;;
+                --skip)
+                    COMPREPLY=($(compgen -W "baseline sign-missing sign-empty sign-wrong time-stale time-future time-millis sdkappid-wrong sdkappid-missing bearer-missing bearer-wrong bearer-empty unknown-fields unknown-params optional-absent large-body unicode duplicate burst time-edge doc-variants malformed-body" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json junit" -- "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -204,7 +301,7 @@ _deskhook() {
                     return 0
                     ;;
                 --expect)
-                    COMPREPLY=($(compgen -W "ok fail any" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ok fail refused any" -- "${cur}"))
                     return 0
                     ;;
                 --header)
@@ -302,8 +399,22 @@ _deskhook() {
             return 0
             ;;
         deskhook__subcmd__help)
-            opts="send listen replay flow flows events validate schema sign verify completions help"
+            opts="send listen replay flow flows events validate schema sign verify audit completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        deskhook__subcmd__help__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -484,7 +595,7 @@ _deskhook() {
             return 0
             ;;
         deskhook__subcmd__listen)
-            opts="-p -H -v -h --host --port --sdkappid --token --tolerance --respond --agents --group --vars --delay --save --forward-to --timeout --header --cacert --insecure --max-body --max-requests --format --verbose --color --help"
+            opts="-p -H -v -h --host --port --sdkappid --token --tolerance --respond --agents --group --vars --delay --save --forward-to --timeout --header --cacert --insecure --max-body --max-requests --format --verbose --inspect --inspect-port --inspect-history --inspect-keep --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -587,6 +698,18 @@ _deskhook() {
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
+                --inspect-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inspect-history)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inspect-keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -634,7 +757,7 @@ _deskhook() {
                     return 0
                     ;;
                 --expect)
-                    COMPREPLY=($(compgen -W "ok fail any" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ok fail refused any" -- "${cur}"))
                     return 0
                     ;;
                 --header)
@@ -791,7 +914,7 @@ _deskhook() {
                     return 0
                     ;;
                 --expect)
-                    COMPREPLY=($(compgen -W "ok fail any" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ok fail refused any" -- "${cur}"))
                     return 0
                     ;;
                 --header)

@@ -33,6 +33,7 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand schema 'Print the JSON Schema deskhook validates an event''s request or response against'
             cand sign 'Print RequestTime and Sign for a token, as the platform computes them'
             cand verify 'Check the signature of a full callback URL and say exactly what is wrong'
+            cand audit 'Probe one backend: does it refuse forged, stale and foreign callbacks, and take odd valid ones?'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -51,7 +52,7 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand --max-latency 'An answer slower than DUR counts as a failed check (default: the timeout)'
             cand --retries 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does'
             cand --backoff 'Wait DUR before the first retry, doubling before each further one'
-            cand --expect 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope'
+            cand --expect 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope'
             cand -H 'Add a header to every request (''Name: value''), for an API gateway. Repeatable'
             cand --header 'Add a header to every request (''Name: value''), for an API gateway. Repeatable'
             cand --cacert 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)'
@@ -94,10 +95,14 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand --max-body 'Largest accepted body; larger ones get 413'
             cand --max-requests 'Stop after N callbacks (for scripts and tests)'
             cand --format 'Output format on stdout'
+            cand --inspect-port 'Port of the inspector; 0 (the default) picks a free one'
+            cand --inspect-history 'With --save: show the last N exchanges the capture already holds when listen starts'
+            cand --inspect-keep 'The inspector keeps the last N exchanges in memory (older ones leave the page)'
             cand --color 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never'
             cand --insecure 'Do not check TLS certificates at all (said on stderr): for a test backend only'
             cand -v 'Show request and answer bodies (human format)'
             cand --verbose 'Show request and answer bodies (human format)'
+            cand --inspect 'Also serve a web inspector (on loopback, unless --host says otherwise); its URL is in the ready line'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -109,7 +114,7 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand --max-latency 'An answer slower than DUR counts as a failed check (default: the timeout)'
             cand --retries 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does'
             cand --backoff 'Wait DUR before the first retry, doubling before each further one'
-            cand --expect 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope'
+            cand --expect 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope'
             cand -H 'Add a header to every request (''Name: value''), for an API gateway. Repeatable'
             cand --header 'Add a header to every request (''Name: value''), for an API gateway. Repeatable'
             cand --cacert 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)'
@@ -141,7 +146,7 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand --max-latency 'An answer slower than DUR counts as a failed check (default: the timeout)'
             cand --retries 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does'
             cand --backoff 'Wait DUR before the first retry, doubling before each further one'
-            cand --expect 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope'
+            cand --expect 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope'
             cand -H 'Add a header to every request (''Name: value''), for an API gateway. Repeatable'
             cand --header 'Add a header to every request (''Name: value''), for an API gateway. Repeatable'
             cand --cacert 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)'
@@ -209,6 +214,30 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'deskhook;audit'= {
+            cand --to 'The backend''s callback URL (CEC: the base URL, as entered in AICC)'
+            cand --provider 'Which platform''s callbacks to probe'
+            cand --sdkappid 'SDKAppID sent as the `SdkAppid` URL parameter'
+            cand --token 'Callback token: Tencent `Sign`/`RequestTime` parameters, CEC `Authorization: Bearer`'
+            cand --client-ip 'The `ClientIP` URL parameter'
+            cand --platform 'The `OptPlatform` URL parameter (Desk''s value is undocumented: RESTAPI by default)'
+            cand --query 'Add or replace a URL parameter (for example RequestID=fixed-1). Repeatable'
+            cand -H 'Add a header to every request (''Name: value''), for an API gateway. Repeatable'
+            cand --header 'Add a header to every request (''Name: value''), for an API gateway. Repeatable'
+            cand --cacert 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)'
+            cand --only 'Run only this probe (repeatable; `--list` shows the ids)'
+            cand --skip 'Do not run this probe (repeatable)'
+            cand --timeout 'Give up on an answer after DUR (the platform''s limit is 2s); `burst` must fit in it'
+            cand --format 'Output format on stdout: human (a line per probe), json (a record per probe, then a summary) or junit (a test case per probe)'
+            cand --color 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never'
+            cand --insecure 'Do not check TLS certificates at all (said on stderr): for a test backend only'
+            cand --strict 'Fail the run on warnings too (a refusal by a 5xx, a narrow clock window, …)'
+            cand --list 'List every probe: the attack or tolerance it covers and the documented rule it rests on'
+            cand -v 'Show every callback of each probe: URL, answer, violations (human and json)'
+            cand --verbose 'Show every callback of each probe: URL, answer, violations (human and json)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'deskhook;completions'= {
             cand --color 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never'
             cand -h 'Print help (see more with ''--help'')'
@@ -225,6 +254,7 @@ set edit:completion:arg-completer[deskhook] = {|@words|
             cand schema 'Print the JSON Schema deskhook validates an event''s request or response against'
             cand sign 'Print RequestTime and Sign for a token, as the platform computes them'
             cand verify 'Check the signature of a full callback URL and say exactly what is wrong'
+            cand audit 'Probe one backend: does it refuse forged, stale and foreign callbacks, and take odd valid ones?'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -247,6 +277,8 @@ set edit:completion:arg-completer[deskhook] = {|@words|
         &'deskhook;help;sign'= {
         }
         &'deskhook;help;verify'= {
+        }
+        &'deskhook;help;audit'= {
         }
         &'deskhook;help;completions'= {
         }

@@ -39,6 +39,7 @@ complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "validate" -d 'Che
 complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "schema" -d 'Print the JSON Schema deskhook validates an event\'s request or response against'
 complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "sign" -d 'Print RequestTime and Sign for a token, as the platform computes them'
 complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "verify" -d 'Check the signature of a full callback URL and say exactly what is wrong'
+complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "audit" -d 'Probe one backend: does it refuse forged, stale and foreign callbacks, and take odd valid ones?'
 complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c deskhook -n "__fish_deskhook_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l to -d 'The callback URL (optional: without it, an in-process receiver on a loopback port answers)' -r
@@ -56,8 +57,9 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l timeout -d 'G
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l max-latency -d 'An answer slower than DUR counts as a failed check (default: the timeout)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l retries -d 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l backoff -d 'Wait DUR before the first retry, doubling before each further one' -r
-complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l expect -d 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope' -r -f -a "ok\t'A success envelope (`ActionStatus` OK / `resultCode` "0")'
+complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l expect -d 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope' -r -f -a "ok\t'A success envelope (`ActionStatus` OK / `resultCode` "0")'
 fail\t'A well-formed failure envelope (`ActionStatus` FAIL / `resultCode` not "0")'
+refused\t'A refusal: a 4xx (any body) or a failure envelope; a 5xx passes with a warning'
 any\t'Any well-formed envelope'"
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -s H -l header -d 'Add a header to every request (\'Name: value\'), for an API gateway. Repeatable' -r -f
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l cacert -d 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)' -r -F
@@ -96,11 +98,15 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l max-body -d
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l max-requests -d 'Stop after N callbacks (for scripts and tests)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l format -d 'Output format on stdout' -r -f -a "human\t'Lines for people'
 json\t'JSON Lines'"
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l inspect-port -d 'Port of the inspector; 0 (the default) picks a free one' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l inspect-history -d 'With --save: show the last N exchanges the capture already holds when listen starts' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l inspect-keep -d 'The inspector keeps the last N exchanges in memory (older ones leave the page)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l insecure -d 'Do not check TLS certificates at all (said on stderr): for a test backend only'
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -s v -l verbose -d 'Show request and answer bodies (human format)'
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l inspect -d 'Also serve a web inspector (on loopback, unless --host says otherwise); its URL is in the ready line'
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l to -d 'Where to send the callbacks again (CEC pushes: <URL>/webhooks/v1/messages, or URL itself when it already ends with that path)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l only -d 'Replay only these events (repeatable; event ids as in `deskhook events`)' -r -f -a "SessionBegin\t'Session starts'
@@ -137,8 +143,9 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l timeout -d 
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l max-latency -d 'An answer slower than DUR counts as a failed check (default: the timeout)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l retries -d 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l backoff -d 'Wait DUR before the first retry, doubling before each further one' -r
-complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l expect -d 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope' -r -f -a "ok\t'A success envelope (`ActionStatus` OK / `resultCode` "0")'
+complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l expect -d 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope' -r -f -a "ok\t'A success envelope (`ActionStatus` OK / `resultCode` "0")'
 fail\t'A well-formed failure envelope (`ActionStatus` FAIL / `resultCode` not "0")'
+refused\t'A refusal: a 4xx (any body) or a failure envelope; a 5xx passes with a warning'
 any\t'Any well-formed envelope'"
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -s H -l header -d 'Add a header to every request (\'Name: value\'), for an API gateway. Repeatable' -r -f
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l cacert -d 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)' -r -F
@@ -168,8 +175,9 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l timeout -d 'G
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l max-latency -d 'An answer slower than DUR counts as a failed check (default: the timeout)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l retries -d 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l backoff -d 'Wait DUR before the first retry, doubling before each further one' -r
-complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l expect -d 'What the answers must say: ok (a success envelope), fail, or any well-formed envelope' -r -f -a "ok\t'A success envelope (`ActionStatus` OK / `resultCode` "0")'
+complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l expect -d 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope' -r -f -a "ok\t'A success envelope (`ActionStatus` OK / `resultCode` "0")'
 fail\t'A well-formed failure envelope (`ActionStatus` FAIL / `resultCode` not "0")'
+refused\t'A refusal: a 4xx (any body) or a failure envelope; a 5xx passes with a warning'
 any\t'Any well-formed envelope'"
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -s H -l header -d 'Add a header to every request (\'Name: value\'), for an API gateway. Repeatable' -r -f
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l cacert -d 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)' -r -F
@@ -235,19 +243,86 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand verify" -l color -d 'W
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l to -d 'The backend\'s callback URL (CEC: the base URL, as entered in AICC)' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l provider -d 'Which platform\'s callbacks to probe' -r -f -a "tencent\t'Tencent Cloud Contact Center (Desk) callbacks'
+huawei\t'Huawei Cloud CEC message push'"
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l sdkappid -d 'SDKAppID sent as the `SdkAppid` URL parameter' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l token -d 'Callback token: Tencent `Sign`/`RequestTime` parameters, CEC `Authorization: Bearer`' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l client-ip -d 'The `ClientIP` URL parameter' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l platform -d 'The `OptPlatform` URL parameter (Desk\'s value is undocumented: RESTAPI by default)' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l query -d 'Add or replace a URL parameter (for example RequestID=fixed-1). Repeatable' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -s H -l header -d 'Add a header to every request (\'Name: value\'), for an API gateway. Repeatable' -r -f
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l cacert -d 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)' -r -F
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l only -d 'Run only this probe (repeatable; `--list` shows the ids)' -r -f -a "baseline\t'The reference point: a backend that refuses valid callbacks loses real traffic, and its refusals of the forged ones prove nothing.'
+sign-missing\t'Forgery: anyone who knows the callback URL posts callbacks without a signature.'
+sign-empty\t'Forgery through a check that skips an empty Sign (`if sign and sign != expected`).'
+sign-wrong\t'Forgery: a signature made with a guessed, old or other app\'s token.'
+time-stale\t'Replay: a captured or logged callback URL sent again later.'
+time-future\t'Replay of a URL dated ahead: a check of old times only lets it through until its time comes.'
+time-millis\t'A time check that never bites: read as seconds, a millisecond time lies tens of thousands of years ahead.'
+sdkappid-wrong\t'Confusion: callbacks of another app (another tenant, a test app) that reach this URL are processed as this app\'s.'
+sdkappid-missing\t'Confusion: a callback that names no app is taken as this app\'s.'
+bearer-missing\t'Forgery: anyone who knows the push URL posts messages and session events.'
+bearer-wrong\t'Forgery with a guessed, expired or other tenant\'s token.'
+bearer-empty\t'Forgery through a comparison over the shorter length, or a check of the scheme word only.'
+unknown-fields\t'Tolerance: the platform adds fields over time; a receiver that rejects unknown fields breaks on the next release.'
+unknown-params\t'Tolerance: the platform appends URL parameters, and has added new ones before.'
+optional-absent\t'Tolerance: optional fields (ChannelType, CloudCustomData, ClientInfo, CEC senderNickname, …) are not always sent.'
+large-body\t'Tolerance: long transcripts and image-heavy messages make large bodies; a body limit far below 1 MiB refuses them.'
+unicode\t'Tolerance: users write in every script; a wrong charset or a naive escape decoder garbles or refuses their messages.'
+duplicate\t'Tolerance: the platform re-delivers with the same RequestID; a duplicate must still get the success answer (and be processed once).'
+burst\t'Load: a busy contact center sends many callbacks together, and each must be answered within 2 s.'
+time-edge\t'Tolerance: sender and receiver clocks drift; a window narrower than the documented one refuses real callbacks.'
+doc-variants\t'Tolerance: where the vendor\'s pages disagree, the platform may send either form.'
+malformed-body\t'Robustness: bad input gets a clean 4xx or failure envelope, never a 5xx or a hang (the checks Schemathesis runs on OpenAPI services as negative data and not_a_server_error).'"
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l skip -d 'Do not run this probe (repeatable)' -r -f -a "baseline\t'The reference point: a backend that refuses valid callbacks loses real traffic, and its refusals of the forged ones prove nothing.'
+sign-missing\t'Forgery: anyone who knows the callback URL posts callbacks without a signature.'
+sign-empty\t'Forgery through a check that skips an empty Sign (`if sign and sign != expected`).'
+sign-wrong\t'Forgery: a signature made with a guessed, old or other app\'s token.'
+time-stale\t'Replay: a captured or logged callback URL sent again later.'
+time-future\t'Replay of a URL dated ahead: a check of old times only lets it through until its time comes.'
+time-millis\t'A time check that never bites: read as seconds, a millisecond time lies tens of thousands of years ahead.'
+sdkappid-wrong\t'Confusion: callbacks of another app (another tenant, a test app) that reach this URL are processed as this app\'s.'
+sdkappid-missing\t'Confusion: a callback that names no app is taken as this app\'s.'
+bearer-missing\t'Forgery: anyone who knows the push URL posts messages and session events.'
+bearer-wrong\t'Forgery with a guessed, expired or other tenant\'s token.'
+bearer-empty\t'Forgery through a comparison over the shorter length, or a check of the scheme word only.'
+unknown-fields\t'Tolerance: the platform adds fields over time; a receiver that rejects unknown fields breaks on the next release.'
+unknown-params\t'Tolerance: the platform appends URL parameters, and has added new ones before.'
+optional-absent\t'Tolerance: optional fields (ChannelType, CloudCustomData, ClientInfo, CEC senderNickname, …) are not always sent.'
+large-body\t'Tolerance: long transcripts and image-heavy messages make large bodies; a body limit far below 1 MiB refuses them.'
+unicode\t'Tolerance: users write in every script; a wrong charset or a naive escape decoder garbles or refuses their messages.'
+duplicate\t'Tolerance: the platform re-delivers with the same RequestID; a duplicate must still get the success answer (and be processed once).'
+burst\t'Load: a busy contact center sends many callbacks together, and each must be answered within 2 s.'
+time-edge\t'Tolerance: sender and receiver clocks drift; a window narrower than the documented one refuses real callbacks.'
+doc-variants\t'Tolerance: where the vendor\'s pages disagree, the platform may send either form.'
+malformed-body\t'Robustness: bad input gets a clean 4xx or failure envelope, never a 5xx or a hang (the checks Schemathesis runs on OpenAPI services as negative data and not_a_server_error).'"
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l timeout -d 'Give up on an answer after DUR (the platform\'s limit is 2s); `burst` must fit in it' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l format -d 'Output format on stdout: human (a line per probe), json (a record per probe, then a summary) or junit (a test case per probe)' -r -f -a "human\t'One line per request on stdout'
+json\t'JSON Lines, one object per request, then a summary object'
+junit\t'A JUnit XML report, one test case per request'"
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t''
+never\t''"
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l insecure -d 'Do not check TLS certificates at all (said on stderr): for a test backend only'
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l strict -d 'Fail the run on warnings too (a refusal by a 5xx, a narrow clock window, …)'
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -l list -d 'List every probe: the attack or tolerance it covers and the documented rule it rests on'
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -s v -l verbose -d 'Show every callback of each probe: URL, answer, violations (human and json)'
+complete -c deskhook -n "__fish_deskhook_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c deskhook -n "__fish_deskhook_using_subcommand completions" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
 complete -c deskhook -n "__fish_deskhook_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "send" -d 'Send realistic, signed callbacks and validate the answers'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "listen" -d 'Run the built-in receiver: inspect, verify, answer and capture incoming callbacks'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "replay" -d 'Send captured callbacks again, bodies byte-for-byte as captured'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "flow" -d 'Play a whole conversation, each step driven by the backend\'s answers'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "flows" -d 'List the built-in conversation scenarios'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "events" -d 'List every event deskhook can send'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "validate" -d 'Check one JSON document against an event\'s request or response envelope, offline'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "schema" -d 'Print the JSON Schema deskhook validates an event\'s request or response against'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "sign" -d 'Print RequestTime and Sign for a token, as the platform computes them'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "verify" -d 'Check the signature of a full callback URL and say exactly what is wrong'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify audit completions help" -f -a "send" -d 'Send realistic, signed callbacks and validate the answers'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify audit completions help" -f -a "listen" -d 'Run the built-in receiver: inspect, verify, answer and capture incoming callbacks'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify audit completions help" -f -a "replay" -d 'Send captured callbacks again, bodies byte-for-byte as captured'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify audit completions help" -f -a "flow" -d 'Play a whole conversation, each step driven by the backend\'s answers'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify audit completions help" -f -a "flows" -d 'List the built-in conversation scenarios'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify audit completions help" -f -a "events" -d 'List every event deskhook can send'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify audit completions help" -f -a "validate" -d 'Check one JSON document against an event\'s request or response envelope, offline'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify audit completions help" -f -a "schema" -d 'Print the JSON Schema deskhook validates an event\'s request or response against'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify audit completions help" -f -a "sign" -d 'Print RequestTime and Sign for a token, as the platform computes them'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify audit completions help" -f -a "verify" -d 'Check the signature of a full callback URL and say exactly what is wrong'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify audit completions help" -f -a "audit" -d 'Probe one backend: does it refuse forged, stale and foreign callbacks, and take odd valid ones?'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify audit completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c deskhook -n "__fish_deskhook_using_subcommand help; and not __fish_seen_subcommand_from send listen replay flow flows events validate schema sign verify audit completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -5,12 +5,17 @@
 //! non-zero code) and finally what the run expects ([`Expect`]). Tencent treats any status
 //! other than 200 and any body that is not JSON as a failed callback; Huawei CEC counts a push
 //! as delivered only on HTTP 200 with `resultCode` `"0"`.
+//!
+//! `--expect refused` judges the other way round ([`classify`]): a 4xx (any body) or a
+//! failure envelope passes, a 5xx passes with a [`Warning`] (refused by crashing), and an
+//! answer that accepts the callback fails.
 
 use crate::catalogue::{Event, Side};
 use crate::schema;
 use crate::violation::{clip, describe, Violation, Where};
 use serde::Deserialize;
 use serde_json::Value;
+use std::fmt;
 
 /// What the answers are expected to say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
@@ -21,8 +26,95 @@ pub enum Expect {
     Ok,
     /// A well-formed failure envelope (`ActionStatus` FAIL / `resultCode` not "0").
     Fail,
+    /// A refusal: a 4xx (any body) or a failure envelope; a 5xx passes with a warning.
+    Refused,
     /// Any well-formed envelope.
     Any,
+}
+
+/// How a backend took a callback, read from its answer alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// A 2xx that is not a failure envelope: the backend took the callback.
+    Accepted,
+    /// A 4xx, or a 2xx with a failure envelope.
+    Refused,
+    /// A 5xx: refused, but by crashing.
+    Crashed,
+    /// Anything else (1xx, 3xx): neither taken nor refused.
+    Unclear,
+}
+
+/// How a backend took a callback: `status` and, when the answer is JSON, its body.
+pub fn classify(event: &Event, status: u16, doc: Option<&Value>) -> Reply {
+    match status {
+        400..=499 => Reply::Refused,
+        500..=599 => Reply::Crashed,
+        200..=299 if doc.is_some_and(|d| is_failure(event, d)) => Reply::Refused,
+        200..=299 => Reply::Accepted,
+        _ => Reply::Unclear,
+    }
+}
+
+/// Whether an answer says failure: `ActionStatus` FAIL or a non-zero `ErrorCode` (Tencent),
+/// a `resultCode` other than "0" (CEC). A body with neither field says nothing.
+pub fn is_failure(event: &Event, doc: &Value) -> bool {
+    let zero = |v: &Value| match v {
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.trim() == "0",
+        _ => false,
+    };
+    if event.is_cec() {
+        doc.get("resultCode").is_some_and(|c| !zero(c))
+    } else {
+        doc.get("ActionStatus").and_then(Value::as_str) == Some("FAIL")
+            || doc.get("ErrorCode").is_some_and(|c| !zero(c))
+    }
+}
+
+/// Something worth knowing about an answer that does not fail it: shown beside the
+/// delivery, counted in the summary, never a failed check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// A refusal answered with a 5xx: refused, but by crashing.
+    RefusedByCrashing { status: u16 },
+    /// A refusal whose failure envelope breaks the documented one.
+    RefusalEnvelope(Violation),
+}
+
+impl Warning {
+    /// A short kind for summaries and JSON: `refused by crashing`, `malformed refusal`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Warning::RefusedByCrashing { .. } => "refused by crashing",
+            Warning::RefusalEnvelope(_) => "malformed refusal",
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::RefusedByCrashing { status } => write!(
+                f,
+                "refused by crashing: HTTP {status}; a refusal is a 4xx (401, 403) or a failure envelope, a 5xx reads as an outage"
+            ),
+            Warning::RefusalEnvelope(v) => {
+                write!(f, "the refusal's envelope is not the documented one: {v}")
+            }
+        }
+    }
+}
+
+impl serde::Serialize for Warning {
+    /// `{"kind": "refused by crashing", "message": "…"}`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Warning", 2)?;
+        st.serialize_field("kind", self.kind())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.end()
+    }
 }
 
 /// Check one document against an event's request or response schema (and, for a response,
@@ -69,10 +161,15 @@ pub struct Judgement {
     /// The answer's body, when it is JSON.
     pub body: Option<Value>,
     pub violations: Vec<Violation>,
+    pub warnings: Vec<Warning>,
 }
 
-/// Judge an answer: status, JSON body, schema, consistency, then the run's expectation.
+/// Judge an answer: status, JSON body, schema, consistency, then the run's expectation
+/// (`Expect::Refused`: whether the backend refused, [`check_refusal`]).
 pub fn check_answer(event: &Event, status: u16, body: &[u8], expect: Expect) -> Judgement {
+    if expect == Expect::Refused {
+        return check_refusal(event, status, body);
+    }
     let mut j = Judgement::default();
     if status != 200 {
         j.violations
@@ -105,6 +202,69 @@ pub fn check_answer(event: &Event, status: u16, body: &[u8], expect: Expect) -> 
         j.violations.extend(expectation(event, &doc, expect));
     }
     j.body = Some(doc);
+    j
+}
+
+/// Judge an answer that should be a refusal: a 4xx passes whatever its body; a 2xx passes
+/// with a failure envelope (warned about when that envelope breaks the documented one); a
+/// 5xx passes with a warning; anything that accepts the callback fails, saying so plainly.
+pub fn check_refusal(event: &Event, status: u16, body: &[u8]) -> Judgement {
+    let doc: Option<Value> = serde_json::from_slice(body).ok();
+    let mut j = Judgement::default();
+    let expected = if event.is_cec() {
+        "a refusal: a 4xx status, or a resultCode other than \"0\""
+    } else {
+        "a refusal: a 4xx status, or ActionStatus \"FAIL\" with a non-zero ErrorCode"
+    };
+    match classify(event, status, doc.as_ref()) {
+        Reply::Refused if (200..300).contains(&status) => {
+            if let Some(d) = &doc {
+                j.warnings.extend(
+                    check_document(event, Side::Response, d)
+                        .into_iter()
+                        .map(Warning::RefusalEnvelope),
+                );
+            }
+        }
+        Reply::Refused => {}
+        Reply::Crashed => j.warnings.push(Warning::RefusedByCrashing { status }),
+        Reply::Accepted => {
+            let what = if event.is_cec() { "push" } else { "callback" };
+            let field = if event.is_cec() {
+                "resultCode"
+            } else {
+                "ActionStatus"
+            };
+            let violation = match doc.as_ref().and_then(|d| d.get(field)) {
+                Some(v) => Violation::new(
+                    Where::pointer(format!("/{field}")),
+                    expected,
+                    format!("{}: the backend accepted the {what}", describe(v)),
+                ),
+                None => {
+                    let body = if body.iter().all(u8::is_ascii_whitespace) {
+                        "an empty body"
+                    } else if doc.is_none() {
+                        "a body that is not JSON"
+                    } else {
+                        "a JSON body without a failure envelope"
+                    };
+                    Violation::new(
+                        Where::Status,
+                        expected,
+                        format!("{status} with {body}: the backend took the {what}"),
+                    )
+                }
+            };
+            j.violations.push(violation);
+        }
+        Reply::Unclear => j.violations.push(Violation::new(
+            Where::Status,
+            expected,
+            format!("{status}, neither a refusal nor an acceptance"),
+        )),
+    }
+    j.body = doc;
     j
 }
 
@@ -310,6 +470,97 @@ mod tests {
             Expect::Ok,
         );
         assert!(j.violations.is_empty());
+    }
+
+    #[test]
+    fn refused_passes_4xx_and_failure_envelopes_and_warns_on_5xx() {
+        let r = |status: u16, body: &[u8]| {
+            check_answer(ev("SessionBegin"), status, body, Expect::Refused)
+        };
+        for (status, body) in [
+            (401, &b"<html>no</html>"[..]),
+            (403, b""),
+            (
+                200,
+                br#"{"ActionStatus":"FAIL","ErrorInfo":"bad sign","ErrorCode":401}"#,
+            ),
+        ] {
+            let j = r(status, body);
+            assert!(
+                j.violations.is_empty() && j.warnings.is_empty(),
+                "{status}: {j:?}"
+            );
+        }
+        let j = r(500, b"");
+        assert!(j.violations.is_empty());
+        assert_eq!(j.warnings, [Warning::RefusedByCrashing { status: 500 }]);
+        assert!(j.warnings[0]
+            .to_string()
+            .starts_with("refused by crashing: HTTP 500"));
+        // A refusal in a broken envelope still refuses; the envelope is a warning.
+        let j = r(200, br#"{"ActionStatus":"FAIL","ErrorCode":1}"#);
+        assert!(j.violations.is_empty());
+        assert_eq!(j.warnings.len(), 1, "{:?}", j.warnings);
+        assert_eq!(j.warnings[0].kind(), "malformed refusal");
+    }
+
+    #[test]
+    fn refused_fails_an_accepted_callback_plainly() {
+        let j = check_answer(
+            ev("SessionBegin"),
+            200,
+            br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}"#,
+            Expect::Refused,
+        );
+        assert_eq!(paths(&j), ["/ActionStatus"]);
+        assert!(
+            j.violations[0]
+                .got
+                .contains("the backend accepted the callback"),
+            "{}",
+            j.violations[0]
+        );
+        let j = check_answer(ev("SessionBegin"), 200, b"", Expect::Refused);
+        assert_eq!(paths(&j), ["HTTP status"]);
+        assert!(
+            j.violations[0].got.contains("an empty body"),
+            "{}",
+            j.violations[0]
+        );
+        let j = check_answer(
+            ev("cec.read"),
+            200,
+            br#"{"resultCode":"0","resultDesc":"success."}"#,
+            Expect::Refused,
+        );
+        assert!(
+            j.violations[0].got.contains("accepted the push"),
+            "{}",
+            j.violations[0]
+        );
+        let j = check_answer(
+            ev("cec.read"),
+            200,
+            br#"{"resultCode":"0401"}"#,
+            Expect::Refused,
+        );
+        assert!(j.violations.is_empty());
+        let j = check_answer(ev("SessionBegin"), 302, b"", Expect::Refused);
+        assert_eq!(paths(&j), ["HTTP status"]);
+    }
+
+    #[test]
+    fn classify_reads_status_then_envelope() {
+        let e = ev("SessionBegin");
+        let fail = serde_json::json!({"ActionStatus": "OK", "ErrorCode": 7});
+        assert_eq!(classify(e, 200, Some(&fail)), Reply::Refused);
+        assert_eq!(classify(e, 200, None), Reply::Accepted);
+        assert_eq!(classify(e, 204, None), Reply::Accepted);
+        assert_eq!(classify(e, 404, None), Reply::Refused);
+        assert_eq!(classify(e, 503, None), Reply::Crashed);
+        assert_eq!(classify(e, 301, None), Reply::Unclear);
+        let ok = serde_json::json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""});
+        assert_eq!(classify(e, 200, Some(&ok)), Reply::Accepted);
     }
 
     #[test]

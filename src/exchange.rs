@@ -2,6 +2,7 @@
 //! then written to the capture (`listen --save`, one JSON line in the format of
 //! `fixtures/capture.schema.json`), shown on the terminal, and read back by `replay`.
 
+use crate::sign::SignProblem;
 use crate::violation::Violation;
 use anyhow::{Context, Result};
 use base64::Engine as _;
@@ -74,6 +75,98 @@ pub struct Exchange {
     /// With --forward-to: problems found in the backend's answer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answer_problems: Vec<Violation>,
+    /// How the credentials were checked (absent without a token, or when the request was
+    /// refused before the check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AuthCheck>,
+}
+
+/// The credential check of one callback, recorded so that it can be explained afterwards
+/// (`listen --inspect`): what was checked, what the receiver's clock said, and which check
+/// failed. It never holds the token, nor the `Sign` that would have been valid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthCheck {
+    pub scheme: AuthScheme,
+    pub outcome: AuthOutcome,
+    /// Tencent: `RequestTime` as sent, when it is Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_time: Option<u64>,
+    /// Tencent: the receiver's clock at the check, Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time: Option<u64>,
+    /// Tencent: the accepted difference between the two, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance_s: Option<u64>,
+}
+
+/// Which credential a callback carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthScheme {
+    /// Tencent: `Sign` = sha256(token ‖ `RequestTime`) in the URL.
+    Sign,
+    /// Huawei CEC: `Authorization: Bearer <token>`.
+    Bearer,
+}
+
+/// The result of the credential check: `ok`, or the first check that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthOutcome {
+    Ok,
+    MissingSign,
+    MissingRequestTime,
+    /// `RequestTime` is not Unix seconds (often milliseconds).
+    NotSeconds,
+    /// The Sign is right for its `RequestTime`, but that time is too far from the clock.
+    Stale,
+    /// sha256(`RequestTime` ‖ token): the two inputs in the wrong order.
+    Reversed,
+    /// The Sign (or Bearer) is not made with the configured token.
+    WrongToken,
+    MissingHeader,
+    /// `Authorization` without the `Bearer ` scheme word.
+    NotBearer,
+}
+
+impl AuthCheck {
+    /// The record of a Tencent `Sign`/`RequestTime` check made at `now` (seconds).
+    pub fn sign(
+        raw_time: Option<&str>,
+        now: u64,
+        tolerance_s: u64,
+        result: &Result<u64, SignProblem>,
+    ) -> AuthCheck {
+        let outcome = match result {
+            Ok(_) => AuthOutcome::Ok,
+            Err(SignProblem::Missing("Sign")) => AuthOutcome::MissingSign,
+            Err(SignProblem::Missing(_)) => AuthOutcome::MissingRequestTime,
+            Err(SignProblem::NotSeconds(_)) => AuthOutcome::NotSeconds,
+            Err(SignProblem::Stale { .. }) => AuthOutcome::Stale,
+            Err(SignProblem::Reversed) => AuthOutcome::Reversed,
+            Err(SignProblem::WrongToken { .. }) => AuthOutcome::WrongToken,
+        };
+        AuthCheck {
+            scheme: AuthScheme::Sign,
+            outcome,
+            request_time: raw_time
+                .filter(|t| t.len() <= 11)
+                .and_then(|t| t.parse().ok()),
+            server_time: Some(now),
+            tolerance_s: Some(tolerance_s),
+        }
+    }
+
+    /// The record of a CEC Bearer check.
+    pub fn bearer(outcome: AuthOutcome) -> AuthCheck {
+        AuthCheck {
+            scheme: AuthScheme::Bearer,
+            outcome,
+            request_time: None,
+            server_time: None,
+            tolerance_s: None,
+        }
+    }
 }
 
 impl Exchange {
@@ -136,6 +229,7 @@ mod tests {
             answer: "{}".into(),
             latency_ms: 0.5,
             answer_problems: vec![],
+            auth: Some(AuthCheck::bearer(AuthOutcome::WrongToken)),
         };
         r.set_body(b"\xff\xfe not utf-8");
         r

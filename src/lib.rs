@@ -10,9 +10,11 @@ pub mod cli;
 pub mod cmd;
 pub mod exit;
 
-// Running things: delivery at load, the receiver, what the user sees.
+// Running things: delivery at load, the audit, the receiver, what the user sees.
+pub mod audit;
 pub mod engine;
 pub mod flow;
+pub mod inspect;
 pub mod plan;
 pub mod replay;
 pub mod report;
@@ -57,6 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Schema(a) => cmd::schema::run(a),
         Command::Sign(a) => cmd::sign::run(a),
         Command::Verify(a) => cmd::verify::run(a),
+        Command::Audit(a) => cmd::audit::run(a),
         Command::Completions(a) => cmd::completions::run(a),
     }
 }

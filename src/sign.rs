@@ -11,10 +11,26 @@ use subtle::ConstantTimeEq;
 
 /// `Sign` for a token and a RequestTime in seconds.
 pub fn sign(token: &Secret, request_time: u64) -> String {
+    sign_text(token, &request_time.to_string())
+}
+
+/// `Sign` over a RequestTime exactly as written in the URL (`audit` signs values a platform
+/// never sends, such as milliseconds or an empty time, to see whether a backend takes them).
+pub fn sign_text(token: &Secret, request_time: &str) -> String {
     let mut h = Sha256::new();
     h.update(token.expose().as_bytes());
-    h.update(request_time.to_string().as_bytes());
+    h.update(request_time.as_bytes());
     hex::encode(h.finalize())
+}
+
+/// Where `request_time` lies from `now`, both in seconds: `now`, `6 s ago`, `in 10 s`.
+pub fn relative(request_time: u64, now: u64) -> String {
+    let d = now.abs_diff(request_time);
+    match request_time.cmp(&now) {
+        std::cmp::Ordering::Equal => "now".to_owned(),
+        std::cmp::Ordering::Less => format!("{d} s ago"),
+        std::cmp::Ordering::Greater => format!("in {d} s"),
+    }
 }
 
 /// Why a signature was refused; each message says what was expected and what came.
@@ -24,7 +40,7 @@ pub enum SignProblem {
     Missing(&'static str),
     #[error("RequestTime {0:?} is not Unix seconds (expected a decimal number of seconds such as 1669872112{hint})", hint = if .0.len() == 13 { "; this looks like milliseconds" } else { "" })]
     NotSeconds(String),
-    #[error("stale RequestTime {request_time}: {} s {}, allowed ±{tolerance} s (now {now})", now.abs_diff(*request_time), if request_time < now { "old" } else { "in the future" })]
+    #[error("stale RequestTime {request_time}: {}, allowed ±{tolerance} s (now {now})", relative(*request_time, *now))]
     Stale {
         request_time: u64,
         now: u64,
@@ -88,6 +104,14 @@ mod tests {
     }
 
     #[test]
+    fn relative_times_read_as_said() {
+        assert_eq!(relative(100, 106), "6 s ago");
+        assert_eq!(relative(110, 100), "in 10 s");
+        assert_eq!(relative(100, 100), "now");
+        assert_eq!(sign_text(&Secret::new("xxxxyyyy"), "1669872112"), VECTOR);
+    }
+
+    #[test]
     fn english_doc_typo_gives_another_hash() {
         // The English overview page prints the token as `xxxyyy` beside the hash of `xxxxyyyy`.
         assert_ne!(sign(&Secret::new("xxxyyy"), 1669872112), VECTOR);
@@ -116,7 +140,12 @@ mod tests {
             Err(SignProblem::Missing("RequestTime"))
         );
         let stale = verify(&t, Some(VECTOR), Some("1669872112"), 1669872112 + 61, 60).unwrap_err();
-        assert!(stale.to_string().contains("61 s old"), "{stale}");
+        assert!(
+            stale.to_string().contains(": 61 s ago, allowed ±60 s"),
+            "{stale}"
+        );
+        let ahead = verify(&t, Some(VECTOR), Some("1669872112"), 1669872112 - 70, 60).unwrap_err();
+        assert!(ahead.to_string().contains(": in 70 s, allowed"), "{ahead}");
         let wrong = verify(
             &Secret::new("other"),
             Some(VECTOR),

@@ -41,7 +41,7 @@ pub fn note(msg: impl AsRef<str>) {
     let _ = writeln!(err, "{} {}", "note:".cyan(), msg.as_ref());
 }
 
-/// A warning on stderr: `warning: ...`, for what the user must not miss.
+/// A warning on stderr: `warning: ...`.
 pub fn warn(msg: impl AsRef<str>) {
     use colored::Colorize;
     let mut err = anstream::stderr();

@@ -5,7 +5,9 @@
 //! `PATH`, `TOKEN` set and `HOME` in the scratch directory. The few rewrites, all of addresses
 //! and never of a flag:
 //! - `http://localhost:3000` (where the examples put "your backend") becomes a
-//!   `deskhook listen --port 0` started by the test;
+//!   `deskhook listen --port 0` started by the test; for `audit` and `--expect refused`, one
+//!   that checks the token and app id (`--token "$TOKEN" --sdkappid 1400187352`), since they
+//!   are about refusals;
 //! - `listen` runs on `--port 0` (its examples name fixed ports), until its ready line, then
 //!   gets Ctrl-C and must exit 0;
 //! - an example whose URL is not on this machine (`https://staging.example.com`) runs with
@@ -13,7 +15,8 @@
 //! - `| jq ...` reads into `cat` when jq is not installed.
 //!
 //! The files examples read (answer.json, request.json, calls.jsonl, my-scenario.toml,
-//! private-ca.pem) are made first. An example exits 0 unless its comment says `exit N`.
+//! private-ca.pem) are made first. An example exits 0 unless its comment says `exit N`; an
+//! audit may also exit 1 (it ran, and judged: a probe failed).
 
 mod support;
 
@@ -25,7 +28,7 @@ use std::time::{Duration, Instant};
 use support::listen::Listen;
 use support::*;
 
-const SUBCOMMANDS: [&str; 11] = [
+const SUBCOMMANDS: [&str; 12] = [
     "send",
     "listen",
     "replay",
@@ -36,6 +39,7 @@ const SUBCOMMANDS: [&str; 11] = [
     "schema",
     "sign",
     "verify",
+    "audit",
     "completions",
 ];
 
@@ -134,6 +138,8 @@ fn readme_examples() -> Vec<String> {
 struct Scene {
     dir: tempfile::TempDir,
     backend: Listen,
+    /// A backend that checks the signature and the app id.
+    strict: Listen,
 }
 
 fn scene() -> Scene {
@@ -180,6 +186,7 @@ fn scene() -> Scene {
     Scene {
         dir,
         backend: Listen::start(&[]),
+        strict: Listen::start(&["--token", "xxxxyyyy", "--sdkappid", "1400187352"]),
     }
 }
 
@@ -206,7 +213,12 @@ fn have_jq() -> bool {
 
 /// The example as run here (see the module documentation).
 fn as_run(cmd: &str, scene: &Scene) -> String {
-    let backend = scene.backend.url();
+    let strict = cmd.starts_with("deskhook audit") || cmd.contains("--expect refused");
+    let backend = if strict {
+        scene.strict.url()
+    } else {
+        scene.backend.url()
+    };
     let mut c = cmd
         .replace("http://localhost:3000/", &backend)
         .replace("http://localhost:3000", backend.trim_end_matches('/'));
@@ -343,10 +355,10 @@ fn run_all(source: &str, examples: &[String], scene: &Scene) {
             continue;
         }
         let (code, output) = run_example(&script, scene.dir.path());
-        assert_eq!(
-            code,
-            expected_code(example),
-            "{source}: {example:?} (run as {script:?})\n{output}"
+        let audit_judged = script.starts_with("deskhook audit") && code == 1;
+        assert!(
+            code == expected_code(example) || audit_judged,
+            "{source}: {example:?} (run as {script:?}) exited {code}\n{output}"
         );
     }
 }

@@ -624,6 +624,19 @@ fn verify_names_a_stale_request_time() {
     assert_fails(&r, 1, "stale");
 }
 
+#[test]
+fn verify_says_ago_and_in_for_request_times() {
+    let url = vector_url(true);
+    let r = run(&["verify", &url, "--token", "xxxxyyyy", "--now", "1669872118"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("RequestTime 6 s ago"), "{}", r.stdout);
+    let r = run(&["verify", &url, "--token", "xxxxyyyy", "--now", "1669872102"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("RequestTime in 10 s"), "{}", r.stdout);
+    let r = run(&["verify", &url, "--token", "xxxxyyyy", "--now", "1669872232"]);
+    assert_fails(&r, 1, "120 s ago, allowed ±60 s");
+}
+
 // ---------------------------------------------------------------------------------------------
 // validate / schema / events
 // ---------------------------------------------------------------------------------------------

@@ -4,10 +4,11 @@ use super::groups::{
     ConnectionArgs, DeliveryArgs, EditArgs, IdentityArgs, LineOutputArgs, LoadArgs, OutputArgs,
     RepeatArgs, SideArgs,
 };
-use super::values::{self, KeyValue, RespondArg};
+use super::values::{self, KeyValue, ProbeId, RespondArg};
+use crate::audit::Probe;
 use crate::catalogue::Provider;
 use crate::clock::parse_duration;
-use crate::report::LineFormat;
+use crate::report::{Format, LineFormat};
 use crate::secret::Secret;
 use clap::Args;
 use std::path::PathBuf;
@@ -143,6 +144,28 @@ pub struct ListenArgs {
     /// Show request and answer bodies (human format).
     #[arg(short = 'v', long)]
     pub verbose: bool,
+
+    /// Also serve a web inspector (on loopback, unless --host says otherwise); its URL is in the ready line.
+    #[arg(long)]
+    pub inspect: bool,
+
+    /// Port of the inspector; 0 (the default) picks a free one.
+    #[arg(long, value_name = "PORT", default_value_t = 0, requires = "inspect")]
+    pub inspect_port: u16,
+
+    /// With --save: show the last N exchanges the capture already holds when listen starts.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 200,
+        requires = "inspect",
+        hide_short_help = true
+    )]
+    pub inspect_history: usize,
+
+    /// The inspector keeps the last N exchanges in memory (older ones leave the page).
+    #[arg(long, value_name = "N", default_value_t = 1000, requires = "inspect", value_parser = clap::value_parser!(u64).range(1..=1_000_000), hide_short_help = true)]
+    pub inspect_keep: u64,
 }
 
 #[derive(Debug, Args)]
@@ -318,6 +341,57 @@ pub struct VerifyArgs {
     /// Accepted clock difference for `RequestTime`.
     #[arg(long, value_name = "DUR", default_value = "60s", value_parser = parse_duration, hide_short_help = true)]
     pub tolerance: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The backend's callback URL (CEC: the base URL, as entered in AICC).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "DESKHOOK_TO",
+        value_parser = values::http_url,
+        required_unless_present = "list"
+    )]
+    pub to: Option<Url>,
+
+    /// Which platform's callbacks to probe.
+    #[arg(long, value_enum, value_name = "PROVIDER", default_value_t = Provider::Tencent)]
+    pub provider: Provider,
+
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Run only this probe (repeatable; `--list` shows the ids).
+    #[arg(long, value_name = "ID", value_parser = ProbeId, hide_possible_values = true)]
+    pub only: Vec<&'static Probe>,
+
+    /// Do not run this probe (repeatable).
+    #[arg(long, value_name = "ID", value_parser = ProbeId, hide_possible_values = true)]
+    pub skip: Vec<&'static Probe>,
+
+    /// Fail the run on warnings too (a refusal by a 5xx, a narrow clock window, …).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// List every probe: the attack or tolerance it covers and the documented rule it rests on.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Give up on an answer after DUR (the platform's limit is 2s); `burst` must fit in it.
+    #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Output format on stdout: human (a line per probe), json (a record per probe, then a summary) or junit (a test case per probe).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Human, hide_possible_values = true)]
+    pub format: Format,
+
+    /// Show every callback of each probe: URL, answer, violations (human and json).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -123,7 +123,12 @@ pub struct DeliveryArgs {
     #[arg(long, value_name = "DUR", default_value = "500ms", value_parser = parse_duration, hide_short_help = true)]
     pub backoff: Duration,
 
-    /// What the answers must say: ok (a success envelope), fail, or any well-formed envelope.
+    /// What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope.
+    ///
+    /// refused asserts that the backend refuses what it must (a forged or stale callback): a
+    /// 4xx passes whatever its body, HTTP 200 passes with ActionStatus FAIL / a non-zero
+    /// ErrorCode (CEC: resultCode not "0"), a 5xx passes with a warning (refused by crashing),
+    /// and an answer that accepts the callback fails.
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = Expect::Ok)]
     pub expect: Expect,
 }

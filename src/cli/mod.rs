@@ -64,6 +64,7 @@ Examples:
   deskhook listen --port 0 --format json
   deskhook listen --token \"$TOKEN\" --sdkappid 1400187352 --save calls.jsonl
   deskhook listen --forward-to http://localhost:3000/cb -v
+  deskhook listen --token \"$TOKEN\" --inspect   # then open the URL it prints
 
 Ctrl-C stops it: requests in flight are answered, the capture flushed (exit 0, or 1 when a
 callback was refused or invalid).";
@@ -145,6 +146,20 @@ Examples:
   mkdir -p ~/.zfunc && deskhook completions zsh > ~/.zfunc/_deskhook
   eval \"$(deskhook completions bash)\"";
 
+const AUDIT_AFTER: &str = "\
+Examples:
+  deskhook audit --list
+  deskhook audit --to http://localhost:3000/cb --token \"$TOKEN\" \\
+    --sdkappid 1400187352
+  deskhook audit --provider huawei --to http://localhost:3000 \\
+    --token \"$TOKEN\" --format junit > audit.xml
+
+Exit codes:
+  0  no probe failed (warnings do not fail the run unless --strict)
+  1  a probe failed: the backend took what it must refuse, or refused what it must take
+  2  usage error: bad flag, unknown probe id
+  3  the backend cannot be reached at all: every callback went unanswered";
+
 /// Mock sender, validator and receiver for Tencent Desk and Huawei CEC webhook callbacks.
 ///
 /// deskhook fires realistic, signed callbacks at your backend exactly as the contact-center
@@ -213,6 +228,13 @@ pub enum Command {
     /// Check the signature of a full callback URL and say exactly what is wrong.
     #[command(after_help = VERIFY_AFTER)]
     Verify(VerifyArgs),
+
+    /// Probe one backend: does it refuse forged, stale and foreign callbacks, and take odd valid ones?
+    ///
+    /// Each probe sends real callbacks built from the catalogue, signed correctly or on
+    /// purpose not, and says what came back and, for a hole, what to check.
+    #[command(after_help = AUDIT_AFTER)]
+    Audit(AuditArgs),
 
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = COMPLETIONS_AFTER)]

@@ -1,6 +1,10 @@
 //! Typed flag values: each parser teaches the syntax it expects, so clap refuses a bad value
 //! with exit 2 and a message naming the flag.
 
+use crate::audit::{self, Probe};
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::error::ErrorKind;
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::str::FromStr;
 use url::Url;
@@ -174,6 +178,47 @@ impl FromStr for RespondArg {
             "" => return Err("expected ok, fail or a JSON file".into()),
             file => RespondArg::File(PathBuf::from(file)),
         })
+    }
+}
+
+/// An audit probe id (`--only`, `--skip`): an unknown one is a usage error naming the
+/// closest ids. The ids are offered to shell completion.
+#[derive(Debug, Clone, Copy)]
+pub struct ProbeId;
+
+impl TypedValueParser for ProbeId {
+    type Value = &'static Probe;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let id = value.to_string_lossy();
+        if let Some(p) = audit::probe(&id.to_ascii_lowercase()) {
+            return Ok(p);
+        }
+        let flag = arg.map_or_else(|| "--only".to_owned(), |a| format!("--{}", a.get_id()));
+        let close = audit::closest(&id);
+        let hint = if close.is_empty() {
+            "`deskhook audit --list` lists them".to_owned()
+        } else {
+            format!(
+                "did you mean {}? (`deskhook audit --list` lists them all)",
+                close.join(", ")
+            )
+        };
+        let msg = format!("unknown probe {id:?} for {flag}: {hint}\n");
+        Err(clap::Error::raw(ErrorKind::InvalidValue, msg).with_cmd(cmd))
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            audit::PROBES
+                .iter()
+                .map(|p| PossibleValue::new(p.id).help(p.covers)),
+        ))
     }
 }
 

@@ -12,11 +12,12 @@ use crate::cli::ListenArgs;
 use crate::error::usage;
 use crate::exchange::{Exchange, ExchangeVerdict};
 use crate::exit::Code;
+use crate::inspect::{self, Inspector};
 use crate::report::human::write_violations;
 use crate::report::LineFormat;
 use crate::server::{self, AnswerPolicy, Forward, OnExchange, Respond};
-use crate::term::{note, Out};
-use crate::transport;
+use crate::term::{note, warn, Out};
+use crate::transport::{self, Connection};
 use anyhow::Result;
 use colored::Colorize;
 use serde_json::Value;
@@ -53,8 +54,9 @@ fn answer_policy(args: &ListenArgs) -> Result<AnswerPolicy> {
     })
 }
 
-/// `--forward-to`, its `--timeout` and its connection flags.
-fn forward(args: &ListenArgs) -> Result<Option<Forward>> {
+/// `--forward-to`, its `--timeout` and its connection flags (also the inspector's, for a
+/// Replay to the backend).
+fn forward(args: &ListenArgs) -> Result<Option<(Forward, Connection)>> {
     let c = &args.connection;
     let Some(base) = &args.forward_to else {
         if !c.headers.is_empty() || !c.cacert.is_empty() || c.insecure {
@@ -68,19 +70,38 @@ fn forward(args: &ListenArgs) -> Result<Option<Forward>> {
     if connection.adds("authorization") {
         note("--header Authorization is not sent with callbacks that carry their own Authorization (a CEC push with a Bearer): the platform's header is relayed as it came");
     }
-    Ok(Some(Forward {
+    let forward = Forward {
         client: transport::client(args.timeout, 64, base.scheme() == "https", &connection)?,
         base: base.clone(),
         timeout: args.timeout,
-    }))
+    };
+    Ok(Some((forward, connection)))
 }
 
 async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
+    // The inspector's hub exists only with --inspect: without it, the hook is the view alone.
+    let hub = args
+        .inspect
+        .then(|| inspect::Hub::new(args.inspect_keep as usize));
+    let history = match (&hub, &args.save) {
+        (Some(hub), Some(path)) => inspect::load_history(hub, path, args.inspect_history)?,
+        _ => inspect::Loaded::default(),
+    };
     let sink = args.save.as_deref().map(CaptureSink::open).transpose()?;
     let view = Arc::new(View::new(args.format, args.verbose, args.max_requests));
     let hook: OnExchange = {
         let view = view.clone();
-        Arc::new(move |ex, line| view.show(&ex, line))
+        match hub.clone() {
+            None => Arc::new(move |ex, line| view.show(&ex, line)),
+            Some(hub) => Arc::new(move |ex, line| {
+                view.show(&ex, line);
+                hub.record(ex);
+            }),
+        }
+    };
+    let (forward_to, connection) = match forward(&args)? {
+        Some((f, c)) => (Some(f), c),
+        None => (None, Connection::default()),
     };
     let cfg = server::Config {
         sdkappid: args.sdkappid.clone(),
@@ -89,15 +110,23 @@ async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
         answers,
         delay: args.delay,
         max_body: args.max_body,
-        forward: forward(&args)?,
+        forward: forward_to,
         capture: sink.clone(),
         on_exchange: Some(hook),
         ..Default::default()
     };
     let server = server::start(&args.host, args.port, cfg).await?;
+    let inspector = match hub {
+        Some(hub) => Some(start_inspector(&args, hub, &server.url(), history, connection).await?),
+        None => None,
+    };
     // Install the handlers before the ready line: a script may send SIGINT right after it.
     let mut stop = Stop::install()?;
-    ready_line(&server.url(), args.format)?;
+    ready_line(
+        &server.url(),
+        inspector.as_ref().map(Inspector::url).as_deref(),
+        args.format,
+    )?;
     let period = Duration::from_millis(50);
     let flushers = [
         sink.clone().map(|s| tokio::spawn(s.flush_every(period))),
@@ -108,6 +137,9 @@ async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
         _ = view.done.notified() => {}
     }
     server.shutdown(Duration::from_secs(3)).await;
+    if let Some(inspector) = inspector {
+        inspector.shutdown();
+    }
     flushers.into_iter().flatten().for_each(|f| f.abort());
     view.flush()?;
     if let (Some(sink), Some(path)) = (sink, &args.save) {
@@ -125,13 +157,59 @@ async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
     })
 }
 
-fn ready_line(url: &str, format: LineFormat) -> Result<()> {
+/// `--inspect`: serve the inspector beside the receiver, warning when it is reachable from
+/// other machines.
+async fn start_inspector(
+    args: &ListenArgs,
+    hub: Arc<inspect::Hub>,
+    listen_url: &str,
+    history: inspect::Loaded,
+    connection: Connection,
+) -> Result<Inspector> {
+    let opts = inspect::Options {
+        host: args.host.clone(),
+        port: args.inspect_port,
+        listen: url::Url::parse(listen_url)?,
+        token: args.token.clone(),
+        forward: args.forward_to.clone(),
+        timeout: args.timeout,
+        history,
+        connection,
+    };
+    let inspector = inspect::start(hub, opts).await?;
+    if !inspect::is_loopback(&args.host) {
+        warn(format!(
+            "the inspector listens on {}, beyond this machine (--host {}): whoever reaches it with its URL (key included) can read every callback and send it anywhere",
+            inspector.addr, args.host
+        ));
+    }
+    if history.malformed > 0 {
+        note(format!(
+            "inspector: skipped {} line(s) of the capture that are not capture records",
+            history.malformed
+        ));
+    }
+    Ok(inspector)
+}
+
+fn ready_line(url: &str, inspector: Option<&str>, format: LineFormat) -> Result<()> {
     let mut out = crate::term::stdout();
-    match format {
-        LineFormat::Json => writeln!(out, "{}", serde_json::json!({"type": "ready", "url": url}))?,
-        LineFormat::Human => writeln!(
+    match (format, inspector) {
+        (LineFormat::Json, None) => {
+            writeln!(out, "{}", serde_json::json!({"type": "ready", "url": url}))?
+        }
+        (LineFormat::Json, Some(inspector)) => writeln!(
+            out,
+            "{}",
+            serde_json::json!({"type": "ready", "url": url, "inspector": inspector})
+        )?,
+        (LineFormat::Human, None) => writeln!(
             out,
             "deskhook listening on {url} (Tencent callbacks on any path, CEC pushes on /webhooks/v1/messages; Ctrl-C stops)"
+        )?,
+        (LineFormat::Human, Some(inspector)) => writeln!(
+            out,
+            "deskhook listening on {url} (Tencent callbacks on any path, CEC pushes on /webhooks/v1/messages; Ctrl-C stops); inspector on {inspector}"
         )?,
     }
     out.flush()?;

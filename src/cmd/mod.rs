@@ -2,6 +2,7 @@
 //! What several commands share (the target of a run, engine options, reading inputs) is in
 //! [`common`] and [`input`].
 
+pub mod audit;
 pub mod common;
 pub mod completions;
 pub mod events;

@@ -4,7 +4,7 @@
 use crate::cli::VerifyArgs;
 use crate::clock::now_ms;
 use crate::exit::Code;
-use crate::sign::verify;
+use crate::sign::{relative, verify};
 use crate::term;
 use anyhow::Result;
 use colored::Colorize;
@@ -42,9 +42,9 @@ pub fn run(args: VerifyArgs) -> Result<Code> {
         let t = checked.unwrap_or_default();
         writeln!(
             out,
-            "{} signature valid: Sign = sha256(token + {t}), RequestTime {} s from now",
+            "{} signature valid: Sign = sha256(token + {t}), RequestTime {}",
             "✓".green().bold(),
-            now.abs_diff(t)
+            relative(t, now)
         )?;
         return Ok(Code::Ok);
     }

@@ -232,6 +232,17 @@ mod tests {
     }
 
     #[test]
+    fn a_step_may_expect_a_refusal() {
+        let sc = Scenario::parse(
+            "x",
+            "description = 'd'\n[[step]]\nevent = 'SessionBegin'\nexpect = 'refused'\n",
+            "x.toml",
+        )
+        .unwrap();
+        assert_eq!(sc.steps[0].expect, Some(Expect::Refused));
+    }
+
+    #[test]
     fn bad_scenarios_name_the_problem() {
         let e = Scenario::parse(
             "x",

@@ -4,6 +4,7 @@
 use super::Summary;
 use crate::callback::Callback;
 use crate::clock::fmt_duration;
+use crate::envelope::{Expect, Warning};
 use crate::transport::{Delivery, Verdict};
 use crate::violation::Violation;
 use colored::Colorize;
@@ -28,6 +29,17 @@ pub fn write_violations<'a>(
     Ok(())
 }
 
+/// Warnings under a human line: `    warning: refused by crashing: HTTP 500; …`.
+pub fn write_warnings<'a>(
+    out: &mut impl Write,
+    warnings: impl IntoIterator<Item = &'a Warning>,
+) -> io::Result<()> {
+    for w in warnings {
+        writeln!(out, "    {} {w}", "warning:".yellow())?;
+    }
+    Ok(())
+}
+
 /// A request under `--dry-run`: method and URL, headers, the body pretty-printed.
 pub fn write_request(out: &mut impl Write, c: &Callback) -> io::Result<()> {
     writeln!(out, "{} {}", "POST".bold(), c.shown_url())?;
@@ -43,6 +55,7 @@ pub fn write_request(out: &mut impl Write, c: &Callback) -> io::Result<()> {
 pub fn write_delivery(out: &mut impl Write, d: &Delivery, verbose: bool) -> io::Result<()> {
     let c = &d.callback;
     let mark = match d.verdict() {
+        Verdict::Ok if !d.warnings.is_empty() => "!".yellow().bold(),
         Verdict::Ok => "✓".green().bold(),
         _ => "✗".red().bold(),
     };
@@ -68,10 +81,11 @@ pub fn write_delivery(out: &mut impl Write, d: &Delivery, verbose: bool) -> io::
             } else {
                 status.to_string().red()
             };
-            let verdict = if d.violations.is_empty() {
-                "valid".green()
-            } else {
-                "invalid answer".red()
+            let verdict = match (d.violations.is_empty(), d.expect) {
+                (true, Expect::Refused) => "refused, as expected".green(),
+                (true, _) => "valid".green(),
+                (false, Expect::Refused) => "not refused".red(),
+                (false, _) => "invalid answer".red(),
             };
             writeln!(
                 out,
@@ -83,6 +97,7 @@ pub fn write_delivery(out: &mut impl Write, d: &Delivery, verbose: bool) -> io::
         (None, None) => writeln!(out, "{mark} {}", c.event.id.bold())?,
     }
     write_violations(out, &d.violations)?;
+    write_warnings(out, &d.warnings)?;
     if verbose {
         writeln!(out, "    {} {}", "→ POST".dimmed(), c.shown_url())?;
         writeln!(out, "{}", indent(&pretty(&c.body)))?;
@@ -117,6 +132,19 @@ pub fn summary_line(s: &mut Summary) -> String {
             " · {} failed ({})",
             s.failed().to_string().red(),
             reasons.join(", ")
+        ));
+    }
+    if s.warned() > 0 {
+        let kinds: Vec<String> = s
+            .warnings
+            .iter()
+            .map(|(k, n)| format!("{k}: {n}"))
+            .collect();
+        line.push_str(&format!(
+            " · {} warning{} ({})",
+            s.warned().to_string().yellow(),
+            if s.warned() == 1 { "" } else { "s" },
+            kinds.join(", ")
         ));
     }
     if s.attempts != s.sent {

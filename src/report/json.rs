@@ -4,6 +4,7 @@
 use super::Summary;
 use crate::callback::Callback;
 use crate::clock::millis;
+use crate::envelope::Warning;
 use crate::transport::Delivery;
 use crate::violation::Violation;
 use serde_json::{json, Value};
@@ -40,6 +41,7 @@ pub struct ResultRecord<'a> {
     attempts: u32,
     verdict: &'static str,
     violations: &'a [Violation],
+    warnings: &'a [Warning],
     error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     context: Option<&'a str>,
@@ -71,6 +73,7 @@ pub fn result_record(index: u64, d: &Delivery, verbose: bool) -> ResultRecord<'_
         attempts: d.attempts,
         verdict: d.verdict().as_str(),
         violations: &d.violations,
+        warnings: &d.warnings,
         error: d.error.as_ref().map(ToString::to_string),
         context: d.context.as_deref(),
         request: verbose.then(|| serde_json::from_slice(&c.body).unwrap_or(Value::Null)),
@@ -92,6 +95,7 @@ pub fn summary_record(s: &mut Summary) -> Value {
         "transport_errors": s.transport,
         "attempts": s.attempts,
         "failures": s.reasons,
+        "warnings": s.warnings,
         "latency_ms": lat,
         "interrupted": s.interrupted.is_some(),
     })

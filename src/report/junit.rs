@@ -34,6 +34,10 @@ pub fn case(index: u64, d: &Delivery) -> TestCase {
         None => format!("{index} {}", c.event.id),
     };
     let mut case = TestCase::new(name, status);
+    if !d.warnings.is_empty() {
+        let lines: Vec<String> = d.warnings.iter().map(|w| format!("warning: {w}")).collect();
+        case.set_system_out(lines.join("\n"));
+    }
     case.set_classname(format!(
         "deskhook.{}.{}",
         c.event.provider.as_str(),

@@ -240,6 +240,8 @@ mod tests {
             latency: Duration::from_millis(3),
             attempts: 3,
             violations: vec![Violation::new(Where::Status, "200", "500")],
+            warnings: vec![crate::envelope::Warning::RefusedByCrashing { status: 500 }],
+            expect: crate::envelope::Expect::Ok,
             error: None,
             answer_text: Some("oops".into()),
             answer: None,

@@ -17,6 +17,8 @@ pub struct Summary {
     pub reasons: BTreeMap<String, u64>,
     /// Ctrl-C ended the run early.
     pub interrupted: Option<Interruption>,
+    /// Warnings by kind (`refused by crashing`); they never fail a run.
+    pub warnings: BTreeMap<String, u64>,
     latencies_us: Vec<u32>,
 }
 
@@ -32,6 +34,9 @@ impl Summary {
         if let Some(r) = d.reason() {
             *self.reasons.entry(r).or_default() += 1;
         }
+        for w in &d.warnings {
+            *self.warnings.entry(w.kind().to_owned()).or_default() += 1;
+        }
         if d.status.is_some() {
             self.latencies_us
                 .push(d.latency.as_micros().min(u128::from(u32::MAX)) as u32);
@@ -42,7 +47,13 @@ impl Summary {
         self.invalid + self.transport
     }
 
-    /// The exit code: an interruption outranks transport errors, which outrank failed checks.
+    /// How many warnings, of every kind.
+    pub fn warned(&self) -> u64 {
+        self.warnings.values().sum()
+    }
+
+    /// The exit code: an interruption outranks transport errors, which outrank failed
+    /// checks; warnings never fail a run.
     pub fn code(&self) -> Code {
         if self.interrupted.is_some() {
             Code::Interrupted

@@ -4,6 +4,7 @@
 
 use super::{Checked, Config, Refusal};
 use crate::catalogue::catalogue;
+use crate::exchange::{AuthCheck, AuthOutcome};
 use crate::schema;
 use crate::secret::Secret;
 use crate::violation::describe;
@@ -17,10 +18,20 @@ pub fn is_push_path(path: &str) -> bool {
         .ends_with("/webhooks/v1/messages")
 }
 
-/// Check a CEC push and recognise its kind.
-pub fn check(parts: &Parts, bytes: &[u8], cfg: &Config) -> Result<Checked, Refusal> {
+/// Check a CEC push and recognise its kind; `auth` records the Bearer check.
+pub fn check(
+    parts: &Parts,
+    bytes: &[u8],
+    cfg: &Config,
+    auth: &mut Option<AuthCheck>,
+) -> Result<Checked, Refusal> {
     if let Some(token) = &cfg.token {
-        bearer(parts, token).map_err(|msg| Refusal::new(401, msg))?;
+        let result = bearer(parts, token);
+        let outcome = result
+            .as_ref()
+            .map_or_else(|(o, _)| *o, |()| AuthOutcome::Ok);
+        *auth = Some(AuthCheck::bearer(outcome));
+        result.map_err(|(_, msg)| Refusal::new(401, msg))?;
     }
     let doc = super::limits::json_object(bytes)?;
     match doc.get("messages") {
@@ -47,18 +58,24 @@ pub fn check(parts: &Parts, bytes: &[u8], cfg: &Config) -> Result<Checked, Refus
 
 /// `Authorization: Bearer <token>`, compared in constant time. Messages never echo the value:
 /// without the scheme word it may be the token itself.
-fn bearer(parts: &Parts, token: &Secret) -> Result<(), String> {
+fn bearer(parts: &Parts, token: &Secret) -> Result<(), (AuthOutcome, String)> {
     let Some(raw) = parts.headers.get(hyper::header::AUTHORIZATION) else {
-        return Err("missing Authorization header: expected Bearer <token>".into());
+        return Err((
+            AuthOutcome::MissingHeader,
+            "missing Authorization header: expected Bearer <token>".into(),
+        ));
     };
     let value = raw.to_str().unwrap_or_default();
     let Some(got) = value.strip_prefix("Bearer ") else {
-        return Err("Authorization: expected \"Bearer <token>\" (the Bearer scheme, one space), got a value without it".into());
+        return Err((AuthOutcome::NotBearer, "Authorization: expected \"Bearer <token>\" (the Bearer scheme, one space), got a value without it".into()));
     };
     if bool::from(got.as_bytes().ct_eq(token.expose().as_bytes())) {
         Ok(())
     } else {
-        Err("Authorization: wrong Bearer token".into())
+        Err((
+            AuthOutcome::WrongToken,
+            "Authorization: wrong Bearer token".into(),
+        ))
     }
 }
 
@@ -76,13 +93,16 @@ mod tests {
 
     #[test]
     fn bearer_problems_never_echo_the_value() {
-        let msg = bearer(&parts(Some("S3CRET x")), &Secret::new("other")).unwrap_err();
+        let (outcome, msg) = bearer(&parts(Some("S3CRET x")), &Secret::new("other")).unwrap_err();
         assert!(!msg.contains("S3CRET"), "{msg}");
-        let msg = bearer(&parts(Some("Bearer S3CRET")), &Secret::new("other")).unwrap_err();
+        assert_eq!(outcome, AuthOutcome::NotBearer);
+        let (outcome, msg) =
+            bearer(&parts(Some("Bearer S3CRET")), &Secret::new("other")).unwrap_err();
         assert_eq!(msg, "Authorization: wrong Bearer token");
-        assert!(bearer(&parts(None), &Secret::new("t"))
-            .unwrap_err()
-            .contains("missing"));
+        assert_eq!(outcome, AuthOutcome::WrongToken);
+        let (outcome, msg) = bearer(&parts(None), &Secret::new("t")).unwrap_err();
+        assert!(msg.contains("missing"));
+        assert_eq!(outcome, AuthOutcome::MissingHeader);
         assert!(bearer(&parts(Some("Bearer t")), &Secret::new("t")).is_ok());
     }
 

@@ -17,6 +17,7 @@ mod limits;
 mod tencent;
 
 pub use answer::{AnswerPolicy, Respond};
+pub use cec::is_push_path;
 pub use embedded::Embedded;
 pub use forward::Forward;
 
@@ -296,6 +297,7 @@ fn received(parts: &Parts, peer: SocketAddr, seq: u64) -> Exchange {
         answer: String::new(),
         latency_ms: 0.0,
         answer_problems: Vec::new(),
+        auth: None,
     }
 }
 
@@ -308,9 +310,9 @@ async fn respond(parts: &Parts, body: Incoming, cfg: &Config, ex: &mut Exchange)
         let bytes = limits::body(parts, body, cfg.max_body, cfg.body_timeout).await?;
         ex.set_body(&bytes);
         let checked = if cec {
-            cec::check(parts, &bytes, cfg)?
+            cec::check(parts, &bytes, cfg, &mut ex.auth)?
         } else {
-            tencent::check(parts, &bytes, cfg)?
+            tencent::check(parts, &bytes, cfg, &mut ex.auth)?
         };
         Ok::<_, Refusal>((checked, bytes))
     }

@@ -7,13 +7,19 @@ use super::{Checked, Config, Refusal};
 use crate::catalogue::{catalogue, Side};
 use crate::clock::now_ms;
 use crate::envelope::check_document;
+use crate::exchange::AuthCheck;
 use crate::sign::verify;
 use crate::violation::{describe, Violation, Where};
 use hyper::http::request::Parts;
 use serde_json::Value;
 
-/// Check a Tencent callback and recognise its event.
-pub fn check(parts: &Parts, bytes: &[u8], cfg: &Config) -> Result<Checked, Refusal> {
+/// Check a Tencent callback and recognise its event; `auth` records the signature check.
+pub fn check(
+    parts: &Parts,
+    bytes: &[u8],
+    cfg: &Config,
+    auth: &mut Option<AuthCheck>,
+) -> Result<Checked, Refusal> {
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
             .into_owned()
@@ -39,14 +45,10 @@ pub fn check(parts: &Parts, bytes: &[u8], cfg: &Config) -> Result<Checked, Refus
     }
     if let Some(token) = &cfg.token {
         let now = now_ms() / 1000;
-        verify(
-            token,
-            param("Sign"),
-            param("RequestTime"),
-            now,
-            cfg.tolerance_s,
-        )
-        .map_err(|p| Refusal::new(401, p.to_string()))?;
+        let (sign, time) = (param("Sign"), param("RequestTime"));
+        let result = verify(token, sign, time, now, cfg.tolerance_s);
+        *auth = Some(AuthCheck::sign(time, now, cfg.tolerance_s, &result));
+        result.map_err(|p| Refusal::new(401, p.to_string()))?;
     }
     let doc = super::limits::json_object(bytes)?;
     let event = catalogue().recognise_tencent(command, Some(&doc));

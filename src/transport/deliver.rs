@@ -4,7 +4,7 @@
 use super::TransportError;
 use crate::callback::Callback;
 use crate::clock::fmt_duration;
-use crate::envelope::{check_answer, Expect};
+use crate::envelope::{check_answer, Expect, Warning};
 use crate::violation::{Violation, Where};
 use bytes::Bytes;
 use serde_json::Value;
@@ -28,6 +28,10 @@ pub struct Delivery {
     pub latency: Duration,
     pub attempts: u32,
     pub violations: Vec<Violation>,
+    /// What is worth knowing about the answer without failing it (a refusal by a 5xx, …).
+    pub warnings: Vec<Warning>,
+    /// What the answer was judged against.
+    pub expect: Expect,
     /// Why the last attempt got no answer.
     pub error: Option<TransportError>,
     pub answer_text: Option<String>,
@@ -75,6 +79,9 @@ impl Delivery {
         }
         let first = self.violations.first()?;
         Some(match &first.at {
+            Where::Pointer(_) | Where::Status if self.expect == Expect::Refused => {
+                format!("not refused: HTTP {}", self.status.unwrap_or_default())
+            }
             Where::Status => format!("HTTP {}", first.got),
             Where::Body => "answer is not JSON".to_owned(),
             Where::Latency => "slower than --max-latency".to_owned(),
@@ -97,6 +104,8 @@ pub async fn deliver(client: &reqwest::Client, policy: &Policy, callback: Callba
                 latency: a.latency,
                 attempts,
                 violations: a.violations,
+                warnings: a.warnings,
+                expect: policy.expect,
                 error: a.error,
                 answer_text: a.raw.map(|b| String::from_utf8_lossy(&b).into_owned()),
                 answer: a.answer,
@@ -114,6 +123,7 @@ struct Attempt {
     status: Option<u16>,
     latency: Duration,
     violations: Vec<Violation>,
+    warnings: Vec<Warning>,
     error: Option<TransportError>,
     raw: Option<Bytes>,
     answer: Option<Value>,
@@ -148,6 +158,7 @@ async fn attempt(client: &reqwest::Client, policy: &Policy, c: &Callback) -> Att
                 status: Some(status),
                 latency,
                 violations,
+                warnings: j.warnings,
                 raw: Some(body),
                 answer: j.body,
                 error: None,

@@ -11,7 +11,9 @@
 //!   and [`docs_check`], an independent receiver written from the documentation alone;
 //! - [`listen`] — a `deskhook listen --port 0` child process, waited for by its ready line;
 //! - [`http`] — a tiny hand-written HTTP/1.1 client, so that malformed requests can be sent
-//!   byte for byte.
+//!   byte for byte;
+//! - [`inspect`] — `listen --inspect`: its two addresses, requests to the inspector with forged
+//!   headers, its event stream.
 //!
 //! Nothing here touches the network beyond the loopback interface.
 
@@ -19,6 +21,7 @@
 
 pub mod docs;
 pub mod http;
+pub mod inspect;
 pub mod listen;
 pub mod server;
 
