@@ -7,8 +7,8 @@
 use crate::callback::{bearer, cec_url, with_params, with_raw_query, Callback};
 use crate::catalogue::{catalogue, Event};
 use crate::clock::Clock;
-use crate::exchange::Exchange;
 use crate::error::usage;
+use crate::exchange::Exchange;
 use crate::secret::Secret;
 use crate::sign::sign;
 use anyhow::Result;

@@ -135,7 +135,14 @@ fn junit_is_refused_where_there_are_no_results() {
         .code(2)
         .stderr(predicates::str::contains("[possible values: human, json]"));
     deskhook()
-        .args(["validate", "SessionBegin", "--response", "-", "--format", "junit"])
+        .args([
+            "validate",
+            "SessionBegin",
+            "--response",
+            "-",
+            "--format",
+            "junit",
+        ])
         .assert()
         .code(2)
         .stderr(predicates::str::contains("[possible values: human, json]"));
