@@ -77,7 +77,7 @@ async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
         tolerance_s: args.tolerance.as_secs(),
         answers,
         delay: args.delay,
-        max_body: args.max_body,
+        max_body: usize::try_from(args.max_body).unwrap_or(usize::MAX),
         forward: forward(&args)?,
         capture: sink.clone(),
         on_exchange: Some(hook),
