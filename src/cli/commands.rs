@@ -109,6 +109,14 @@ pub struct ListenArgs {
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 
+    /// With --save: answer only once the line is on disk (fdatasync), not just written.
+    ///
+    /// Every line is written to the capture file before its answer leaves (a killed listen
+    /// loses no answered callback); --fsync also waits for the disk, so a power loss loses
+    /// none either. Concurrent callbacks share each sync, but every answer waits for one.
+    #[arg(long, requires = "save")]
+    pub fsync: bool,
+
     /// Relay each callback unchanged to URL, hand its answer back, and validate that answer.
     #[arg(long, value_name = "URL", value_parser = values::http_url)]
     pub forward_to: Option<Url>,
