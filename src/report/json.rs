@@ -93,5 +93,8 @@ pub fn summary_record(s: &mut Summary) -> Value {
         "attempts": s.attempts,
         "failures": s.reasons,
         "latency_ms": lat,
+        "first_requests": s.latencies.first_requests().map(|(n, p50, max)| {
+            json!({"count": n, "p50_ms": p50, "max_ms": max})
+        }),
     })
 }
