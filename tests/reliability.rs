@@ -564,3 +564,45 @@ fn a_caller_that_gives_up_is_captured_and_shown_marked() {
         fin.stdout
     );
 }
+
+/// The same while listen waits for a `--forward-to` backend (here a second listen that
+/// delays its answers): the front captures the callback once, marked.
+#[test]
+fn a_caller_that_gives_up_during_forward_to_is_captured_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("calls.jsonl");
+    let backend = Listen::start(&["--delay", "1500ms", "--max-requests", "1"]);
+    let front = Listen::start(&[
+        "--forward-to",
+        &format!("http://{}/", backend.addr),
+        "--timeout",
+        "10s",
+        "--save",
+        capture.to_str().unwrap(),
+        "--max-requests",
+        "1",
+    ]);
+    let send = Command::new(bin())
+        .args([
+            "send",
+            "SessionBegin",
+            "--timeout",
+            "300ms",
+            "--to",
+            &front.url(),
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run deskhook send");
+    assert_eq!(send.status.code(), Some(3), "the sender timed out");
+    let fin = front.wait("after --max-requests 1");
+    backend.wait("after --max-requests 1");
+    let lines = capture_lines(&capture);
+    assert_eq!(lines.len(), 1, "one capture line: {}", fin.stderr);
+    assert!(
+        lines[0]["caller_closed_after_ms"].is_number(),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[0]["status"], 200, "the backend's answer is kept");
+}
