@@ -5,13 +5,16 @@
 //! `--concurrency` workers. Workers pull the next item from a shared source (an atomic
 //! counter for `send`/`flow`, a channel fed by the capture reader for `replay`), deliver it,
 //! and record each [`Delivery`] straight into the run's [`Sink`] under one short lock. Nothing
-//! else hops between threads per request.
+//! else hops between threads per request. Answer times go into each lane's own fixed-size
+//! histogram ([`Latencies`]); the lanes' are merged at the end and handed to the sink, so a
+//! run keeps no per-request state after the request, however long it runs.
 //!
 //! `--rate` is one shared schedule of send slots; Ctrl-C stops new work and lets in-flight
 //! callbacks finish.
 
 use crate::callback::Callback;
 use crate::envelope::Expect;
+use crate::latency::Latencies;
 use crate::term::note;
 use crate::transport::{self, deliver, Delivery, Policy};
 use anyhow::Result;
@@ -24,6 +27,9 @@ use std::time::{Duration, Instant};
 /// Where a run's deliveries go (counted, shown, reported), one at a time.
 pub trait Sink: Send {
     fn record(&mut self, delivery: &Delivery) -> std::io::Result<()>;
+
+    /// The answer times of the whole run, once every lane is done.
+    fn latencies(&mut self, _latencies: Latencies) {}
 }
 
 /// How a run goes: the delivery policy and the load shape.
@@ -66,6 +72,8 @@ struct Common<S> {
     stop: Arc<AtomicBool>,
     sink: Mutex<S>,
     failure: Mutex<Option<anyhow::Error>>,
+    /// Every finished lane's answer times, merged.
+    latencies: Mutex<Latencies>,
 }
 
 impl<S> Common<S> {
@@ -83,6 +91,11 @@ impl<S> Common<S> {
 pub struct Lane<S> {
     client: reqwest::Client,
     common: Arc<Common<S>>,
+    /// This lane's answer times (only its own thread records: the lock is never contended).
+    latencies: Mutex<Latencies>,
+    /// Callbacks sent so far; the first `workers` each open one of the lane's connections.
+    started: AtomicU64,
+    workers: u64,
 }
 
 impl<S: Sink> Lane<S> {
@@ -100,14 +113,24 @@ impl<S: Sink> Lane<S> {
         if let Some(pacer) = &self.common.pacer {
             pacer.wait().await;
         }
-        if expect == self.common.policy.expect {
-            return deliver(&self.client, &self.common.policy, c).await;
-        }
-        let policy = Policy {
-            expect,
-            ..self.common.policy.clone()
+        // The lane's pool starts empty: each worker's first callback sets up a connection.
+        let first = self.started.fetch_add(1, Ordering::Relaxed) < self.workers;
+        let d = if expect == self.common.policy.expect {
+            deliver(&self.client, &self.common.policy, c).await
+        } else {
+            let policy = Policy {
+                expect,
+                ..self.common.policy.clone()
+            };
+            deliver(&self.client, &policy, c).await
         };
-        deliver(&self.client, &policy, c).await
+        if d.status.is_some() {
+            self.latencies
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .record(d.latency, first);
+        }
+        d
     }
 
     /// Record one delivery in the run's sink.
@@ -152,6 +175,7 @@ where
         stop: Arc::new(AtomicBool::new(false)),
         sink: Mutex::new(sink),
         failure: Mutex::new(None),
+        latencies: Mutex::new(Latencies::default()),
         policy: opts.policy,
         https: opts.https,
     });
@@ -180,7 +204,14 @@ where
     {
         return Err(e);
     }
-    Ok(common.sink.into_inner().unwrap_or_else(|e| e.into_inner()))
+    let mut sink = common.sink.into_inner().unwrap_or_else(|e| e.into_inner());
+    sink.latencies(
+        common
+            .latencies
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner()),
+    );
+    Ok(sink)
 }
 
 /// One lane: a current-thread runtime polling its workers, all on this thread.
@@ -202,7 +233,13 @@ where
         .enable_all()
         .build()?;
     let client = transport::client(common.policy.timeout, workers as usize, common.https)?;
-    let lane = Arc::new(Lane { client, common });
+    let lane = Arc::new(Lane {
+        client,
+        common,
+        latencies: Mutex::default(),
+        started: AtomicU64::new(0),
+        workers,
+    });
     rt.block_on(async {
         let watcher = (k == 0).then(|| tokio::spawn(watch_ctrl_c(lane.common.stop.clone())));
         let mut pool: FuturesUnordered<_> = (0..workers)
@@ -223,6 +260,12 @@ where
             w.abort();
         }
     });
+    let mine = lane.latencies.lock().unwrap_or_else(|e| e.into_inner());
+    lane.common
+        .latencies
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .merge(&mine);
     Ok(())
 }
 

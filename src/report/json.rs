@@ -97,5 +97,8 @@ pub fn summary_record(s: &mut Summary) -> Value {
         "failures": s.reasons,
         "warnings": s.warnings,
         "latency_ms": lat,
+        "first_requests": s.latencies.first_requests().map(|(n, p50, max)| {
+            json!({"count": n, "p50_ms": p50, "max_ms": max})
+        }),
     })
 }

@@ -138,6 +138,10 @@ impl Sink for RunReport {
         bar.inc(1);
         Ok(())
     }
+
+    fn latencies(&mut self, latencies: crate::latency::Latencies) {
+        self.summary.latencies = latencies;
+    }
 }
 
 #[cfg(test)]
@@ -187,6 +191,8 @@ mod tests {
         };
         let mut s = Summary::default();
         s.add(&d);
+        s.latencies.record(d.latency, true);
+        s.latencies.record(d.latency, false);
         for rec in [
             serde_json::to_value(json::result_record(0, &d, true)).unwrap(),
             serde_json::to_value(json::result_record(1, &d, false)).unwrap(),
