@@ -595,7 +595,7 @@ _deskhook() {
             return 0
             ;;
         deskhook__subcmd__listen)
-            opts="-p -H -v -h --host --port --sdkappid --token --tolerance --respond --agents --group --vars --delay --save --forward-to --timeout --header --cacert --insecure --max-body --max-requests --format --verbose --inspect --inspect-port --inspect-history --inspect-keep --color --help"
+            opts="-p -H -v -h --host --port --sdkappid --token --tolerance --respond --agents --group --vars --delay --save --fsync --forward-to --timeout --header --cacert --insecure --max-body --max-requests --format --verbose --inspect --inspect-port --inspect-history --inspect-keep --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -55,7 +55,7 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l platform -d '
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l query -d 'Add or replace a URL parameter (for example RequestID=fixed-1). Repeatable' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l timeout -d 'Give up on an answer after DUR (the platform\'s limit is 2s); a slower answer is a transport failure' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l max-latency -d 'An answer slower than DUR counts as a failed check (default: the timeout)' -r
-complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l retries -d 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l retries -d 'Re-deliver a failed callback up to N times (at most 100), with the same RequestID, as the platform does' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l backoff -d 'Wait DUR before the first retry, doubling before each further one' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l expect -d 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope' -r -f -a "ok\t'A success envelope (`ActionStatus` OK / `resultCode` "0")'
 fail\t'A well-formed failure envelope (`ActionStatus` FAIL / `resultCode` not "0")'
@@ -67,7 +67,7 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand send" -s n -l count -d
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -s c -l concurrency -d 'At most C requests (or scenario runs) in flight at once' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l rate -d 'At most R requests per second' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l seed -d 'Seed every random choice (ids, texts, RequestID) for byte-identical output' -r
-complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l now -d 'Take NOW (Unix milliseconds) as the current time for EventTime and RequestTime' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l now -d 'Take NOW (Unix milliseconds, up to the year 9999) as the current time for EventTime and RequestTime' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand send" -l format -d 'Output format on stdout' -r -f -a "human\t'One line per request on stdout'
 json\t'JSON Lines, one object per request, then a summary object'
 junit\t'A JUnit XML report, one test case per request'"
@@ -94,7 +94,7 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l forward-to 
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l timeout -d 'Timeout for --forward-to' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -s H -l header -d 'Add a header to every request (\'Name: value\'), for an API gateway. Repeatable' -r -f
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l cacert -d 'Also trust the CA certificates in FILE (PEM) for https:// URLs (a private CA)' -r -F
-complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l max-body -d 'Largest accepted body; larger ones get 413' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l max-body -d 'Largest accepted body, 1 byte to 1 GiB; larger ones get 413' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l max-requests -d 'Stop after N callbacks (for scripts and tests)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l format -d 'Output format on stdout' -r -f -a "human\t'Lines for people'
 json\t'JSON Lines'"
@@ -104,6 +104,7 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l inspect-kee
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l color -d 'When to use colour: auto (a terminal, and NO_COLOR unset), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t''
 never\t''"
+complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l fsync -d 'With --save: answer only once the line is on disk (fdatasync), not just written'
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l insecure -d 'Do not check TLS certificates at all (said on stderr): for a test backend only'
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -s v -l verbose -d 'Show request and answer bodies (human format)'
 complete -c deskhook -n "__fish_deskhook_using_subcommand listen" -l inspect -d 'Also serve a web inspector (on loopback, unless --host says otherwise); its URL is in the ready line'
@@ -141,7 +142,7 @@ cec.read\t'The agent has read the user\'s messages'"
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l token -d 'Token for fresh `Sign`/`RequestTime` (Tencent) and Bearer (CEC)' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l timeout -d 'Give up on an answer after DUR (the platform\'s limit is 2s); a slower answer is a transport failure' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l max-latency -d 'An answer slower than DUR counts as a failed check (default: the timeout)' -r
-complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l retries -d 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l retries -d 'Re-deliver a failed callback up to N times (at most 100), with the same RequestID, as the platform does' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l backoff -d 'Wait DUR before the first retry, doubling before each further one' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l expect -d 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope' -r -f -a "ok\t'A success envelope (`ActionStatus` OK / `resultCode` "0")'
 fail\t'A well-formed failure envelope (`ActionStatus` FAIL / `resultCode` not "0")'
@@ -152,7 +153,7 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l cacert -d '
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -s c -l concurrency -d 'At most C requests (or scenario runs) in flight at once' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l rate -d 'At most R requests per second' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l seed -d 'Seed every random choice (ids, texts, RequestID) for byte-identical output' -r
-complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l now -d 'Take NOW (Unix milliseconds) as the current time for EventTime and RequestTime' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l now -d 'Take NOW (Unix milliseconds, up to the year 9999) as the current time for EventTime and RequestTime' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand replay" -l format -d 'Output format on stdout' -r -f -a "human\t'One line per request on stdout'
 json\t'JSON Lines, one object per request, then a summary object'
 junit\t'A JUnit XML report, one test case per request'"
@@ -173,7 +174,7 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l platform -d '
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l query -d 'Add or replace a URL parameter (for example RequestID=fixed-1). Repeatable' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l timeout -d 'Give up on an answer after DUR (the platform\'s limit is 2s); a slower answer is a transport failure' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l max-latency -d 'An answer slower than DUR counts as a failed check (default: the timeout)' -r
-complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l retries -d 'Re-deliver a failed callback up to N times, with the same RequestID, as the platform does' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l retries -d 'Re-deliver a failed callback up to N times (at most 100), with the same RequestID, as the platform does' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l backoff -d 'Wait DUR before the first retry, doubling before each further one' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l expect -d 'What the answers must say: ok (a success envelope), fail (a failure envelope), refused (a 4xx or a failure envelope), or any well-formed envelope' -r -f -a "ok\t'A success envelope (`ActionStatus` OK / `resultCode` "0")'
 fail\t'A well-formed failure envelope (`ActionStatus` FAIL / `resultCode` not "0")'
@@ -185,7 +186,7 @@ complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -s n -l count -d
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -s c -l concurrency -d 'At most C requests (or scenario runs) in flight at once' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l rate -d 'At most R requests per second' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l seed -d 'Seed every random choice (ids, texts, RequestID) for byte-identical output' -r
-complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l now -d 'Take NOW (Unix milliseconds) as the current time for EventTime and RequestTime' -r
+complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l now -d 'Take NOW (Unix milliseconds, up to the year 9999) as the current time for EventTime and RequestTime' -r
 complete -c deskhook -n "__fish_deskhook_using_subcommand flow" -l format -d 'Output format on stdout' -r -f -a "human\t'One line per request on stdout'
 json\t'JSON Lines, one object per request, then a summary object'
 junit\t'A JUnit XML report, one test case per request'"

@@ -46,16 +46,100 @@ pub fn fmt_duration(d: Duration) -> String {
     }
 }
 
-/// Parse `2s`, `500ms`, `1m30s`, or a plain number of seconds (`1.5`).
+/// The longest duration any flag or scenario file accepts: one day. Longer waits are mistakes
+/// (a `--delay 1e20` or a `pause` in the wrong unit), and refusing them keeps every deadline
+/// computed from a duration far from overflowing.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
+
+/// What every duration parser says it accepts.
+const DURATION_SYNTAX: &str =
+    "expected a duration with its unit, such as 2s, 500ms, 1.5s or 1m30s (at most 24h)";
+
+/// Parse a duration written with its unit: `2s`, `500ms`, `1.5s`, `250us`, `1m30s`, `2h`.
+///
+/// A bare number is refused (is `2000` seconds or milliseconds?), except `0`, which means the
+/// same in every unit. Negative, non-finite and longer-than-a-day values are refused too; the
+/// message says what was wrong and what is expected.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    if let Ok(secs) = s.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(Duration::from_secs_f64(secs));
-        }
+    if s.is_empty() {
+        return Err(format!("empty: {DURATION_SYNTAX}"));
     }
-    humantime::parse_duration(s)
-        .map_err(|e| format!("{e}: expected a duration such as 2s, 500ms or 1m30s"))
+    if s == "0" {
+        return Ok(Duration::ZERO);
+    }
+    if let Ok(n) = s.parse::<f64>() {
+        return Err(
+            if n.is_finite() && n >= 0.0 && n <= MAX_DURATION.as_secs_f64() * 1000.0 {
+                format!("{s} has no unit: write {s}s for seconds or {s}ms for milliseconds")
+            } else if n.is_finite() && n > 0.0 {
+                too_long(s)
+            } else {
+                format!("{s} is not a duration: {DURATION_SYNTAX}")
+            },
+        );
+    }
+    let d = match decimal_with_unit(s) {
+        Some(secs) => {
+            if !(secs.is_finite() && secs >= 0.0) {
+                return Err(format!("{s} is not a duration: {DURATION_SYNTAX}"));
+            }
+            if secs > MAX_DURATION.as_secs_f64() {
+                return Err(too_long(s));
+            }
+            Duration::try_from_secs_f64(secs).map_err(|_| too_long(s))?
+        }
+        None => humantime::parse_duration(s).map_err(|e| {
+            if matches!(e, humantime::DurationError::NumberOverflow) {
+                too_long(s)
+            } else {
+                format!("{s:?}: {e}: {DURATION_SYNTAX}")
+            }
+        })?,
+    };
+    if d > MAX_DURATION {
+        return Err(too_long(s));
+    }
+    Ok(d)
+}
+
+/// A duration that must be positive (`--timeout`, `--max-latency`): `0` would fail everything.
+pub fn parse_positive_duration(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d.is_zero() {
+        return Err(format!(
+            "{s} would fail every callback before it could be answered: use a positive duration such as 2s"
+        ));
+    }
+    Ok(d)
+}
+
+fn too_long(s: &str) -> String {
+    format!("{s} is longer than the 24h that any duration may be")
+}
+
+/// Seconds of a single number with a unit (`1.5s`, `250ms`, `2h`, `1e3ms`), or `None` for
+/// anything else (compound durations like `1m30s` go to humantime).
+fn decimal_with_unit(s: &str) -> Option<f64> {
+    let num = s.trim_end_matches(|c: char| c.is_alphabetic());
+    let unit = &s[num.len()..];
+    let num = num.trim_end();
+    let numeric = |b: u8| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-');
+    if num.is_empty() || !num.bytes().all(numeric) {
+        return None;
+    }
+    let n: f64 = num.parse().ok()?;
+    let scale = match unit {
+        "ns" | "nsec" => 1e-9,
+        "us" | "\u{b5}s" | "usec" => 1e-6,
+        "ms" | "msec" | "millis" => 1e-3,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
+        "d" | "day" | "days" => 86400.0,
+        _ => return None,
+    };
+    Some(n * scale)
 }
 
 /// A duration in milliseconds with microsecond precision, for JSON records.
@@ -80,8 +164,34 @@ mod tests {
     fn durations_parse() {
         assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
-        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        assert_eq!(parse_duration("24h").unwrap(), MAX_DURATION);
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn bad_durations_say_why() {
+        let e = parse_duration("1.5").unwrap_err();
+        assert!(e.contains("no unit") && e.contains("1.5s"), "{e}");
+        for huge in [
+            "1e20s",
+            "25h",
+            "100000000000000000000000h",
+            "99999999999999999999s",
+        ] {
+            let e = parse_duration(huge).unwrap_err();
+            assert!(e.contains("24h"), "{huge}: {e}");
+        }
+        for bad in [
+            "", "-1s", "NaN", "inf", "-0.5", "1e400", "s", ".s", "1..2s", "２s",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} parsed");
+        }
+        let e = parse_positive_duration("0s").unwrap_err();
+        assert!(e.contains("positive"), "{e}");
+        assert!(parse_positive_duration("1ms").is_ok());
     }
 
     #[test]

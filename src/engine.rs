@@ -5,7 +5,9 @@
 //! `--concurrency` workers. Workers pull the next item from a shared source (an atomic
 //! counter for `send`/`flow`, a channel fed by the capture reader for `replay`), deliver it,
 //! and record each [`Delivery`] straight into the run's [`Sink`] under one short lock. Nothing
-//! else hops between threads per request.
+//! else hops between threads per request. Answer times go into each lane's own fixed-size
+//! histogram ([`Latencies`]); the lanes' are merged at the end and handed to the sink, so a
+//! run keeps no per-request state after the request, however long it runs.
 //!
 //! `--rate` is one shared schedule of send slots. Ctrl-C stops new work and lets the callbacks
 //! in flight finish for a short grace (at most the time-out, at most 5 s), then abandons them;
@@ -14,6 +16,7 @@
 
 use crate::callback::Callback;
 use crate::envelope::Expect;
+use crate::latency::Latencies;
 use crate::transport::{self, deliver, Connection, Delivery, Policy};
 use anyhow::Result;
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -28,6 +31,9 @@ pub trait Sink: Send {
 
     /// Ctrl-C ended the run before its work was done.
     fn interrupted(&mut self, _how: Interrupted) {}
+
+    /// The answer times of the whole run, once every lane is done.
+    fn latencies(&mut self, _latencies: Latencies) {}
 }
 
 /// How far an interrupted run got.
@@ -94,6 +100,8 @@ struct Common<S> {
     ctl: Arc<Control>,
     sink: Mutex<S>,
     failure: Mutex<Option<anyhow::Error>>,
+    /// Every finished lane's answer times, merged.
+    latencies: Mutex<Latencies>,
 }
 
 impl<S> Common<S> {
@@ -159,6 +167,11 @@ impl Control {
 pub struct Lane<S> {
     client: reqwest::Client,
     common: Arc<Common<S>>,
+    /// This lane's answer times (only its own thread records: the lock is never contended).
+    latencies: Mutex<Latencies>,
+    /// Callbacks sent so far; the first `workers` each open one of the lane's connections.
+    started: AtomicU64,
+    workers: u64,
 }
 
 impl<S: Sink> Lane<S> {
@@ -180,14 +193,24 @@ impl<S: Sink> Lane<S> {
                 () = self.until_stopped() => return None,
             }
         }
-        if expect == self.common.policy.expect {
-            return Some(deliver(&self.client, &self.common.policy, c).await);
-        }
-        let policy = Policy {
-            expect,
-            ..self.common.policy.clone()
+        // The lane's pool starts empty: each worker's first callback sets up a connection.
+        let first = self.started.fetch_add(1, Ordering::Relaxed) < self.workers;
+        let d = if expect == self.common.policy.expect {
+            deliver(&self.client, &self.common.policy, c).await
+        } else {
+            let policy = Policy {
+                expect,
+                ..self.common.policy.clone()
+            };
+            deliver(&self.client, &policy, c).await
         };
-        Some(deliver(&self.client, &policy, c).await)
+        if d.status.is_some() {
+            self.latencies
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .record(d.latency, first);
+        }
+        Some(d)
     }
 
     /// Resolves once the run stops taking new work (to cut a flow's pause short).
@@ -239,6 +262,7 @@ where
         ctl: ctl.clone(),
         sink: Mutex::new(sink),
         failure: Mutex::new(None),
+        latencies: Mutex::new(Latencies::default()),
         policy: opts.policy,
         https: opts.https,
         connection: opts.connection,
@@ -278,6 +302,12 @@ where
             abandoned: ctl.in_flight.load(Ordering::Relaxed),
         });
     }
+    sink.latencies(
+        common
+            .latencies
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner()),
+    );
     Ok(sink)
 }
 
@@ -305,7 +335,13 @@ where
         common.https,
         &common.connection,
     )?;
-    let lane = Arc::new(Lane { client, common });
+    let lane = Arc::new(Lane {
+        client,
+        common,
+        latencies: Mutex::default(),
+        started: AtomicU64::new(0),
+        workers,
+    });
     rt.block_on(async {
         let mut pool: FuturesUnordered<_> = (0..workers)
             .map(|_| {
@@ -333,6 +369,12 @@ where
             () = lane.common.ctl.until(Phase::Abandon) => {}
         }
     });
+    let mine = lane.latencies.lock().unwrap_or_else(|e| e.into_inner());
+    lane.common
+        .latencies
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .merge(&mine);
     Ok(())
 }
 

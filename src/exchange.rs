@@ -23,6 +23,9 @@ pub enum ExchangeVerdict {
     ForwardFailed,
     /// With `--forward-to`: the backend's answer breaks the documented envelope.
     InvalidAnswer,
+    /// Answered 503 because the exchange could not be written to the capture file (so the
+    /// platform delivers it again). Such an exchange is shown, never in a capture.
+    NotCaptured,
 }
 
 impl ExchangeVerdict {
@@ -33,6 +36,7 @@ impl ExchangeVerdict {
             ExchangeVerdict::Refused => "refused",
             ExchangeVerdict::ForwardFailed => "forward_failed",
             ExchangeVerdict::InvalidAnswer => "invalid_answer",
+            ExchangeVerdict::NotCaptured => "not_captured",
         }
     }
 }
@@ -79,6 +83,11 @@ pub struct Exchange {
     /// refused before the check).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<AuthCheck>,
+    /// The caller closed its side of the connection this long (ms) after the request arrived,
+    /// while the answer was still being prepared (`--delay`, `--forward-to`): it gave up, or
+    /// it half-closed and still waits. Absent when it did not (or nothing was waited for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_closed_after_ms: Option<f64>,
 }
 
 /// The credential check of one callback, recorded so that it can be explained afterwards
@@ -230,6 +239,7 @@ mod tests {
             latency_ms: 0.5,
             answer_problems: vec![],
             auth: Some(AuthCheck::bearer(AuthOutcome::WrongToken)),
+            caller_closed_after_ms: Some(1000.0),
         };
         r.set_body(b"\xff\xfe not utf-8");
         r

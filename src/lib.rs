@@ -40,6 +40,7 @@ pub mod violation;
 pub mod assets;
 pub mod clock;
 pub mod error;
+pub mod latency;
 pub mod redact;
 pub mod secret;
 

@@ -7,7 +7,7 @@ use super::groups::{
 use super::values::{self, KeyValue, ProbeId, RespondArg};
 use crate::audit::Probe;
 use crate::catalogue::Provider;
-use crate::clock::parse_duration;
+use crate::clock::{parse_duration, parse_positive_duration};
 use crate::report::{Format, LineFormat};
 use crate::secret::Secret;
 use clap::Args;
@@ -107,12 +107,23 @@ pub struct ListenArgs {
     pub vars: Vec<KeyValue>,
 
     /// Wait DUR before answering (to test the platform's 2 s limit).
+    ///
+    /// Every DUR takes a unit: 2500ms, 2.5s, 1m30s, at most 24h. A bare number is refused
+    /// (2000 could mean seconds or milliseconds), except 0.
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub delay: Option<Duration>,
 
     /// Append every exchange to FILE as one JSON line (see fixtures/capture.schema.json).
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+
+    /// With --save: answer only once the line is on disk (fdatasync), not just written.
+    ///
+    /// Every line is written to the capture file before its answer leaves (a killed listen
+    /// loses no answered callback); --fsync also waits for the disk, so a power loss loses
+    /// none either. Concurrent callbacks share each sync, but every answer waits for one.
+    #[arg(long, requires = "save")]
+    pub fsync: bool,
 
     /// Relay each callback unchanged to URL, hand its answer back, and validate that answer.
     ///
@@ -122,19 +133,19 @@ pub struct ListenArgs {
     pub forward_to: Option<Url>,
 
     /// Timeout for --forward-to.
-    #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_duration, hide_short_help = true)]
+    #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_positive_duration, hide_short_help = true)]
     pub timeout: Duration,
 
     /// For --forward-to: headers, trusted CAs, certificate checks.
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
-    /// Largest accepted body; larger ones get 413.
-    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024, hide_short_help = true)]
-    pub max_body: usize,
+    /// Largest accepted body, 1 byte to 1 GiB; larger ones get 413.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..=1 << 30), hide_short_help = true)]
+    pub max_body: u64,
 
     /// Stop after N callbacks (for scripts and tests).
-    #[arg(long, value_name = "N", hide_short_help = true)]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), hide_short_help = true)]
     pub max_requests: Option<u64>,
 
     /// Output format on stdout.
@@ -308,7 +319,7 @@ pub struct SignArgs {
     pub token: Secret,
 
     /// RequestTime in Unix seconds (default: now).
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=values::MAX_UNIX_S))]
     pub time: Option<u64>,
 
     #[command(flatten)]
@@ -335,7 +346,7 @@ pub struct VerifyArgs {
     pub sdkappid: Option<String>,
 
     /// Take SECS (Unix seconds) as the current time.
-    #[arg(long, value_name = "SECS", hide_short_help = true)]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=values::MAX_UNIX_S), hide_short_help = true)]
     pub now: Option<u64>,
 
     /// Accepted clock difference for `RequestTime`.

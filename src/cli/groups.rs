@@ -4,7 +4,7 @@
 use super::values::{self, HeaderArg, KeyValue};
 use crate::callback::Identity;
 use crate::catalogue::Side;
-use crate::clock::{parse_duration, Clock};
+use crate::clock::{parse_duration, parse_positive_duration, Clock};
 use crate::envelope::Expect;
 use crate::error::usage;
 use crate::payload::{Edits, Override};
@@ -108,15 +108,18 @@ impl From<&IdentityArgs> for Identity {
 #[derive(Debug, Args, Clone)]
 pub struct DeliveryArgs {
     /// Give up on an answer after DUR (the platform's limit is 2s); a slower answer is a transport failure.
-    #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_duration)]
+    ///
+    /// Every DUR takes a unit: 2s, 500ms, 1.5s, 1m30s, at most 24h. A bare number is refused
+    /// (2000 could mean seconds or milliseconds), except 0. A timeout of 0 is refused.
+    #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_positive_duration)]
     pub timeout: Duration,
 
     /// An answer slower than DUR counts as a failed check (default: the timeout).
-    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    #[arg(long, value_name = "DUR", value_parser = parse_positive_duration)]
     pub max_latency: Option<Duration>,
 
-    /// Re-deliver a failed callback up to N times, with the same RequestID, as the platform does.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Re-deliver a failed callback up to N times (at most 100), with the same RequestID, as the platform does.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100))]
     pub retries: u32,
 
     /// Wait DUR before the first retry, doubling before each further one.
@@ -196,11 +199,15 @@ impl ConnectionArgs {
     }
 }
 
+/// The largest `--count`: a trillion callbacks is weeks at full speed, and the total of a run
+/// (count × events or steps) stays far from overflowing.
+pub const MAX_COUNT: u64 = 1_000_000_000_000;
+
 /// Load: how many, how many at once, how fast.
 #[derive(Debug, Args, Clone)]
 pub struct LoadArgs {
     /// Send each event (or run the scenario) N times, each with fresh ids.
-    #[arg(short = 'n', long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=MAX_COUNT))]
     pub count: u64,
 
     /// At most C requests (or scenario runs) in flight at once.
@@ -219,8 +226,8 @@ pub struct RepeatArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
-    /// Take NOW (Unix milliseconds) as the current time for EventTime and RequestTime.
-    #[arg(long, value_name = "MILLIS")]
+    /// Take NOW (Unix milliseconds, up to the year 9999) as the current time for EventTime and RequestTime.
+    #[arg(long, value_name = "MILLIS", value_parser = clap::value_parser!(u64).range(0..=values::MAX_UNIX_MS))]
     pub now: Option<u64>,
 }
 

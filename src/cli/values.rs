@@ -150,12 +150,20 @@ pub fn any_url(s: &str) -> Result<Url, String> {
     Url::parse(s).map_err(|e| format!("{e}: expected a full callback URL, query included"))
 }
 
-/// A positive, finite number of requests per second.
+/// The last millisecond of the year 9999: no `--now` or time flag goes past it.
+pub const MAX_UNIX_MS: u64 = 253_402_300_799_999;
+/// The same in seconds (`sign --time`, `verify --now`).
+pub const MAX_UNIX_S: u64 = MAX_UNIX_MS / 1000;
+
+/// The slowest `--rate`: one request every 10,000 s (a slower one is a mistake).
+pub const MIN_RATE: f64 = 0.0001;
+
+/// A finite number of requests per second, at least [`MIN_RATE`].
 pub fn rate(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+    match s.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r >= MIN_RATE => Ok(r),
         _ => Err(format!(
-            "expected a positive number of requests per second (for example 50 or 0.5), got {s:?}"
+            "expected a number of requests per second from {MIN_RATE} up (for example 50 or 0.5), got {s:?}"
         )),
     }
 }
@@ -295,7 +303,7 @@ mod tests {
         assert_eq!((kv.key.as_str(), kv.value.as_str()), ("RequestID", "a=b"));
         assert!("=x".parse::<KeyValue>().is_err());
         assert_eq!(rate("0.5"), Ok(0.5));
-        for bad in ["0", "-1", "inf", "NaN", "x"] {
+        for bad in ["0", "-1", "inf", "NaN", "x", "1e-300", "", "٣"] {
             assert!(rate(bad).is_err(), "{bad}");
         }
     }

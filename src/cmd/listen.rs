@@ -6,9 +6,10 @@
 //! requests in flight finish, flushes the capture and prints a tally on stderr.
 
 use super::input::read_json;
-use crate::capture::CaptureSink;
+use crate::capture::{CaptureSink, Durability};
 use crate::cli::values::RespondArg;
 use crate::cli::ListenArgs;
+use crate::clock::fmt_duration;
 use crate::error::usage;
 use crate::exchange::{Exchange, ExchangeVerdict};
 use crate::exit::Code;
@@ -87,7 +88,16 @@ async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
         (Some(hub), Some(path)) => inspect::load_history(hub, path, args.inspect_history)?,
         _ => inspect::Loaded::default(),
     };
-    let sink = args.save.as_deref().map(CaptureSink::open).transpose()?;
+    let durability = if args.fsync {
+        Durability::Sync
+    } else {
+        Durability::Written
+    };
+    let sink = args
+        .save
+        .as_deref()
+        .map(|p| CaptureSink::open(p, durability))
+        .transpose()?;
     let view = Arc::new(View::new(args.format, args.verbose, args.max_requests));
     let hook: OnExchange = {
         let view = view.clone();
@@ -109,7 +119,7 @@ async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
         tolerance_s: args.tolerance.as_secs(),
         answers,
         delay: args.delay,
-        max_body: args.max_body,
+        max_body: usize::try_from(args.max_body).unwrap_or(usize::MAX),
         forward: forward_to,
         capture: sink.clone(),
         on_exchange: Some(hook),
@@ -127,11 +137,7 @@ async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
         inspector.as_ref().map(Inspector::url).as_deref(),
         args.format,
     )?;
-    let period = Duration::from_millis(50);
-    let flushers = [
-        sink.clone().map(|s| tokio::spawn(s.flush_every(period))),
-        Some(tokio::spawn(view.clone().flush_every(period))),
-    ];
+    let flusher = tokio::spawn(view.clone().flush_every(Duration::from_millis(50)));
     tokio::select! {
         _ = stop.wait() => {}
         _ = view.done.notified() => {}
@@ -140,7 +146,7 @@ async fn serve(args: ListenArgs, answers: AnswerPolicy) -> Result<Code> {
     if let Some(inspector) = inspector {
         inspector.shutdown();
     }
-    flushers.into_iter().flatten().for_each(|f| f.abort());
+    flusher.abort();
     view.flush()?;
     if let (Some(sink), Some(path)) = (sink, &args.save) {
         let lines = sink.finish()?;
@@ -386,6 +392,14 @@ fn write_exchange(
         format!("{:.1} ms", ex.latency_ms).dimmed(),
     )?;
     write_violations(out, ex.problems.iter().chain(&ex.answer_problems))?;
+    if let Some(ms) = ex.caller_closed_after_ms {
+        writeln!(
+            out,
+            "    {} caller closed its side before the answer, after {} (it gave up, or half-closed and still waits)",
+            "!".yellow().bold(),
+            fmt_duration(Duration::try_from_secs_f64(ms / 1000.0).unwrap_or_default()),
+        )?;
+    }
     if verbose {
         let body = ex
             .body_json()

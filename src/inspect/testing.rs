@@ -26,6 +26,7 @@ pub fn exchange(seq: u64, body: &str) -> Exchange {
         latency_ms: 0.1,
         answer_problems: vec![],
         auth: None,
+        caller_closed_after_ms: None,
     };
     ex.set_body(body.as_bytes());
     ex

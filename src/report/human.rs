@@ -155,6 +155,11 @@ pub fn summary_line(s: &mut Summary) -> String {
             " · latency p50 {p50:.2} ms, p95 {p95:.2} ms, p99 {p99:.2} ms, max {max:.2} ms"
         ));
     }
+    if let Some((n, p50, max)) = s.latencies.first_requests() {
+        line.push_str(&format!(
+            " (without the {n} first request(s) of a connection, which set it up: p50 {p50:.2} ms, max {max:.2} ms)"
+        ));
+    }
     line
 }
 

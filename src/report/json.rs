@@ -98,5 +98,8 @@ pub fn summary_record(s: &mut Summary) -> Value {
         "warnings": s.warnings,
         "latency_ms": lat,
         "interrupted": s.interrupted.is_some(),
+        "first_requests": s.latencies.first_requests().map(|(n, p50, max)| {
+            json!({"count": n, "p50_ms": p50, "max_ms": max})
+        }),
     })
 }

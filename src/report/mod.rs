@@ -200,6 +200,10 @@ impl Sink for RunReport {
             abandoned: how.abandoned,
         });
     }
+
+    fn latencies(&mut self, latencies: crate::latency::Latencies) {
+        self.summary.latencies = latencies;
+    }
 }
 
 #[cfg(test)]
@@ -249,6 +253,8 @@ mod tests {
         };
         let mut s = Summary::default();
         s.add(&d);
+        s.latencies.record(d.latency, true);
+        s.latencies.record(d.latency, false);
         for rec in [
             serde_json::to_value(json::result_record(0, &d, true)).unwrap(),
             serde_json::to_value(json::result_record(1, &d, false)).unwrap(),

@@ -2,10 +2,12 @@
 
 use super::Interruption;
 use crate::exit::Code;
+use crate::latency::{Latencies, Percentiles};
 use crate::transport::{Delivery, Verdict};
 use std::collections::BTreeMap;
 
-/// Counts and latencies of a run.
+/// Counts and latencies of a run: fixed-size whatever its length (the latencies are a
+/// histogram, recorded by the engine's lanes and handed over at the end).
 #[derive(Debug, Default, Clone)]
 pub struct Summary {
     pub sent: u64,
@@ -19,7 +21,7 @@ pub struct Summary {
     pub interrupted: Option<Interruption>,
     /// Warnings by kind (`refused by crashing`); they never fail a run.
     pub warnings: BTreeMap<String, u64>,
-    latencies_us: Vec<u32>,
+    pub latencies: Latencies,
 }
 
 impl Summary {
@@ -36,10 +38,6 @@ impl Summary {
         }
         for w in &d.warnings {
             *self.warnings.entry(w.kind().to_owned()).or_default() += 1;
-        }
-        if d.status.is_some() {
-            self.latencies_us
-                .push(d.latency.as_micros().min(u128::from(u32::MAX)) as u32);
         }
     }
 
@@ -66,36 +64,25 @@ impl Summary {
         }
     }
 
-    /// p50/p95/p99/max in ms (nearest rank), or `None` before any answer.
-    pub fn percentiles(&mut self) -> Option<[f64; 4]> {
-        if self.latencies_us.is_empty() {
-            return None;
-        }
-        self.latencies_us.sort_unstable();
-        let v = &self.latencies_us;
-        let at = |p: f64| {
-            let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
-            f64::from(v[rank.clamp(1, v.len()) - 1]) / 1000.0
-        };
-        Some([
-            at(50.0),
-            at(95.0),
-            at(99.0),
-            f64::from(v[v.len() - 1]) / 1000.0,
-        ])
+    /// p50/p95/p99/max in ms of the answers (each connection's first apart, see
+    /// [`Latencies`]), or `None` before any answer.
+    pub fn percentiles(&self) -> Option<Percentiles> {
+        self.latencies.percentiles()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
-    fn percentiles_use_nearest_rank() {
-        let mut s = Summary {
-            latencies_us: (1..=100).map(|i| i * 1000).collect(),
-            ..Default::default()
-        };
-        assert_eq!(s.percentiles().unwrap(), [50.0, 95.0, 99.0, 100.0]);
+    fn percentiles_come_from_the_latencies() {
+        let mut s = Summary::default();
+        assert_eq!(s.percentiles(), None);
+        for i in 1..=100 {
+            s.latencies.record(Duration::from_micros(i * 10), false);
+        }
+        assert_eq!(s.percentiles().unwrap(), [0.5, 0.95, 0.99, 1.0]);
     }
 }

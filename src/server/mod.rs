@@ -10,6 +10,7 @@
 
 mod answer;
 mod cec;
+mod conn;
 mod embedded;
 mod forward;
 mod json_errors;
@@ -30,6 +31,7 @@ use crate::secret::Secret;
 use crate::violation::{Violation, Where};
 use anyhow::{Context, Result};
 use bytes::Bytes;
+use conn::Caller;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::http::request::Parts;
@@ -204,12 +206,16 @@ async fn serve_connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(state.cfg.header_timeout)
+        // A client may send its whole request and shut down its write side while it waits
+        // for the answer (legal in HTTP/1.1): it still gets the answer.
+        .half_close(true)
         .max_buf_size(32 * 1024);
+    let (io, caller) = conn::share(stream);
     let svc = hyper::service::service_fn(move |req| {
-        let state = state.clone();
-        async move { Ok::<_, Infallible>(handle(req, state, peer).await) }
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { Ok::<_, Infallible>(handle(req, state, peer, caller).await) }
     });
-    let io = TokioIo::new(json_errors::JsonErrors::new(stream));
+    let io = TokioIo::new(json_errors::JsonErrors::new(io));
     let conn = builder.serve_connection(io, svc);
     tokio::pin!(conn);
     tokio::select! {
@@ -239,32 +245,93 @@ impl Drop for InFlight {
     }
 }
 
+/// One request: checked, answered (after `--delay`), written to the capture, shown, and only
+/// then answered, so an answered callback is always in the capture. A capture that cannot be
+/// written turns the answer into a 503 saying why (the platform delivers the callback again).
 async fn handle(
     req: Request<Incoming>,
     state: Arc<State>,
     peer: SocketAddr,
+    caller: Caller,
 ) -> Response<Full<Bytes>> {
     let _guard = InFlight::enter(&state);
     let started = Instant::now();
     let (parts, body) = req.into_parts();
+    let cfg = &state.cfg;
+    let cec = cec::is_push_path(parts.uri.path());
     let seq = state.seq.fetch_add(1, Ordering::Relaxed) + 1;
     let mut ex = received(&parts, peer, seq);
-    let answer = respond(&parts, body, &state.cfg, &mut ex).await;
-    if let Some(d) = state.cfg.delay {
-        tokio::time::sleep(d).await;
-    }
+    let checked = check(&parts, body, cfg, cec, &mut ex).await;
+    let answering = async {
+        let answer = match checked {
+            Ok((checked, bytes)) => answer(&parts, checked, &bytes, cfg, cec, &mut ex).await,
+            Err(refusal) => {
+                recognise_refused(&parts, &mut ex, cec);
+                refuse(&mut ex, &refusal, cec)
+            }
+        };
+        if let Some(d) = cfg.delay {
+            tokio::time::sleep(d).await;
+        }
+        answer
+    };
+    // Waiting (a delay, a backend) is when a caller may give up: watch for it then.
+    let waits = cfg.delay.is_some() || cfg.forward.is_some();
+    let (mut answer, closed_after) = watching(answering, waits.then_some(&caller), started).await;
+    ex.caller_closed_after_ms = closed_after.map(millis);
     ex.answered_at_ms = now_ms();
     ex.latency_ms = millis(started.elapsed());
+    let mut line = None;
+    if let Some(capture) = &cfg.capture {
+        let text = ex.to_line();
+        match capture.commit(&text).await {
+            Ok(()) => line = Some(text),
+            Err(why) => answer = not_captured(&mut ex, &why, cec),
+        }
+    }
     let status = ex.status;
-    let line = state.cfg.capture.as_ref().map(|c| {
-        let line = ex.to_line();
-        c.write(&line);
-        line
-    });
-    if let Some(show) = &state.cfg.on_exchange {
+    if let Some(show) = &cfg.on_exchange {
         show(ex, line.as_deref());
     }
     response(status, answer)
+}
+
+/// Run `fut`; meanwhile, when there is a `caller` to watch, note how long after `started` it
+/// closed its side of the connection (if it did before `fut` finished).
+async fn watching<F: std::future::Future>(
+    fut: F,
+    caller: Option<&Caller>,
+    started: Instant,
+) -> (F::Output, Option<Duration>) {
+    let Some(caller) = caller else {
+        return (fut.await, None);
+    };
+    tokio::pin!(fut);
+    let closed = caller.closed();
+    tokio::pin!(closed);
+    let mut closed_after = None;
+    loop {
+        tokio::select! {
+            out = &mut fut => return (out, closed_after),
+            () = &mut closed, if closed_after.is_none() => closed_after = Some(started.elapsed()),
+        }
+    }
+}
+
+/// The exchange could not be captured: answer 503 with the reason, so the platform retries.
+fn not_captured(ex: &mut Exchange, why: &str, cec: bool) -> Bytes {
+    let refusal = Refusal::new(
+        503,
+        format!("deskhook could not record this callback, so it is not accepted (deliver it again): {why}"),
+    );
+    let body = refuse(ex, &refusal, cec);
+    ex.verdict = ExchangeVerdict::NotCaptured;
+    ex.problems = vec![Violation::new(
+        Where::Request,
+        "the exchange written to the capture file before the answer",
+        why,
+    )];
+    body
 }
 
 /// The request side of an exchange, as it arrived.
@@ -298,32 +365,41 @@ fn received(parts: &Parts, peer: SocketAddr, seq: u64) -> Exchange {
         latency_ms: 0.0,
         answer_problems: Vec::new(),
         auth: None,
+        caller_closed_after_ms: None,
     }
 }
 
-/// Check and answer one request, filling the exchange; the answer's body.
-async fn respond(parts: &Parts, body: Incoming, cfg: &Config, ex: &mut Exchange) -> Bytes {
-    let cec = cec::is_push_path(parts.uri.path());
-    let checked = async {
-        limits::method(parts)?;
-        limits::head(parts)?;
-        let bytes = limits::body(parts, body, cfg.max_body, cfg.body_timeout).await?;
-        ex.set_body(&bytes);
-        let checked = if cec {
-            cec::check(parts, &bytes, cfg, &mut ex.auth)?
-        } else {
-            tencent::check(parts, &bytes, cfg, &mut ex.auth)?
-        };
-        Ok::<_, Refusal>((checked, bytes))
-    }
-    .await;
-    let (checked, bytes) = match checked {
-        Ok(c) => c,
-        Err(refusal) => {
-            recognise_refused(parts, ex, cec);
-            return refuse(ex, &refusal, cec);
-        }
+/// Check one request (the request as such, then its provider's checks), keeping its body in
+/// the exchange; the checked callback and its body, or why it is refused.
+async fn check(
+    parts: &Parts,
+    body: Incoming,
+    cfg: &Config,
+    cec: bool,
+    ex: &mut Exchange,
+) -> Result<(Checked, Bytes), Refusal> {
+    limits::method(parts)?;
+    limits::head(parts)?;
+    let bytes = limits::body(parts, body, cfg.max_body, cfg.body_timeout).await?;
+    ex.set_body(&bytes);
+    let checked = if cec {
+        cec::check(parts, &bytes, cfg, &mut ex.auth)?
+    } else {
+        tencent::check(parts, &bytes, cfg, &mut ex.auth)?
     };
+    Ok((checked, bytes))
+}
+
+/// Answer a checked callback (the policy's envelope, or the backend's answer), filling the
+/// exchange; the answer's body.
+async fn answer(
+    parts: &Parts,
+    checked: Checked,
+    bytes: &[u8],
+    cfg: &Config,
+    cec: bool,
+    ex: &mut Exchange,
+) -> Bytes {
     ex.event = checked.event.map(|e| e.id.clone());
     ex.provider = checked.event.map(|e| e.provider.as_str().to_owned());
     ex.session_id = checked.session_id;
@@ -340,7 +416,7 @@ async fn respond(parts: &Parts, body: Incoming, cfg: &Config, ex: &mut Exchange)
             ex.answer.clone_from(&answer);
             Bytes::from(answer)
         }
-        Some(fwd) => match fwd.relay(parts, &bytes, checked.event, cec).await {
+        Some(fwd) => match fwd.relay(parts, bytes, checked.event, cec).await {
             Ok(relayed) => {
                 if !relayed.problems.is_empty() {
                     ex.verdict = ExchangeVerdict::InvalidAnswer;
