@@ -181,13 +181,7 @@ impl AuthCheck {
 impl Exchange {
     /// The body bytes exactly as received.
     pub fn body_bytes(&self) -> Result<Vec<u8>> {
-        match (&self.body, &self.body_base64) {
-            (Some(text), _) => Ok(text.as_bytes().to_vec()),
-            (None, Some(b64)) => base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .context("body_base64 is not base64"),
-            (None, None) => Ok(Vec::new()),
-        }
+        body_bytes(self.body.clone(), self.body_base64.as_deref())
     }
 
     /// Store `bytes` as `body` (UTF-8) or `body_base64`.
@@ -208,6 +202,17 @@ impl Exchange {
     /// The parsed body, when it is JSON.
     pub fn body_json(&self) -> Option<Value> {
         serde_json::from_slice(&self.body_bytes().ok()?).ok()
+    }
+}
+
+/// The body bytes of a record: its `body` text, or its `body_base64` decoded.
+pub fn body_bytes(body: Option<String>, body_base64: Option<&str>) -> Result<Vec<u8>> {
+    match (body, body_base64) {
+        (Some(text), _) => Ok(text.into_bytes()),
+        (None, Some(b64)) => base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .context("body_base64 is not base64"),
+        (None, None) => Ok(Vec::new()),
     }
 }
 

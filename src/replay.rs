@@ -8,11 +8,12 @@ use crate::callback::{bearer, cec_url, with_params, with_raw_query, Callback};
 use crate::catalogue::{catalogue, Event};
 use crate::clock::Clock;
 use crate::error::usage;
-use crate::exchange::Exchange;
+use crate::exchange;
 use crate::secret::Secret;
 use crate::sign::sign;
 use anyhow::Result;
 use bytes::Bytes;
+use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
@@ -30,7 +31,42 @@ pub struct Replayer {
 pub struct Item {
     pub line: u64,
     pub event: &'static Event,
-    pub exchange: Exchange,
+    pub exchange: Captured,
+}
+
+/// What replay reads of a capture line ([`exchange::Exchange`]'s fields of the same names):
+/// serde skips the rest of the record without building it, which a replay of a million
+/// lines notices.
+#[derive(Debug, Deserialize)]
+pub struct Captured {
+    /// The record's format version: a JSON line without it is no capture record.
+    #[serde(rename = "v")]
+    _version: u64,
+    method: String,
+    query: String,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    body_base64: Option<String>,
+    #[serde(default)]
+    event: Option<String>,
+    #[serde(default)]
+    session_id: Option<String>,
+}
+
+impl From<&exchange::Exchange> for Captured {
+    /// An exchange held in memory (the inspector's history), to be sent again.
+    fn from(ex: &exchange::Exchange) -> Captured {
+        Captured {
+            _version: ex.v.into(),
+            method: ex.method.clone(),
+            query: ex.query.clone(),
+            body: ex.body.clone(),
+            body_base64: ex.body_base64.clone(),
+            event: ex.event.clone(),
+            session_id: ex.session_id.clone(),
+        }
+    }
 }
 
 impl Replayer {
@@ -39,7 +75,7 @@ impl Replayer {
     pub fn parse_line(&self, line: u64, bytes: &[u8]) -> Result<Option<Item>, String> {
         let text = std::str::from_utf8(bytes)
             .map_err(|_| "not UTF-8: a capture line is JSON".to_owned())?;
-        let exchange: Exchange =
+        let exchange: Captured =
             serde_json::from_str(text).map_err(|e| format!("not a capture record: {e}"))?;
         if exchange.method != "POST" {
             return Ok(None);
@@ -72,20 +108,26 @@ impl Replayer {
             event,
             exchange,
         } = item;
-        let body = exchange
-            .body_bytes()
+        let Captured {
+            query,
+            body,
+            body_base64,
+            session_id,
+            ..
+        } = exchange;
+        let body = exchange::body_bytes(body, body_base64.as_deref())
             .map_err(|e| usage(format!("capture line {line}: {e}")))?;
         let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
-        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(exchange.query.as_bytes())
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
             .into_owned()
             .collect();
         let url = if event.is_cec() {
             if let Some(t) = &self.token {
                 headers.push(bearer(t));
             }
-            with_raw_query(&cec_url(&self.target), &exchange.query)
+            with_raw_query(&cec_url(&self.target), &query)
         } else if self.as_is {
-            with_raw_query(&self.target, &exchange.query)
+            with_raw_query(&self.target, &query)
         } else {
             self.resigned(&pairs)
         };
@@ -93,10 +135,13 @@ impl Replayer {
             .iter()
             .find(|(k, _)| k == "RequestID")
             .map(|(_, v)| v.clone());
-        let session_id = serde_json::from_slice::<Value>(&body).ok().and_then(|b| {
-            b.get("SessionId")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
+        // listen kept the body's SessionId in the record; a record written by hand may not.
+        let session_id = session_id.or_else(|| {
+            serde_json::from_slice::<Value>(&body).ok().and_then(|b| {
+                b.get("SessionId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
         });
         Ok(Callback {
             event,
@@ -164,6 +209,23 @@ mod tests {
         );
         assert_eq!(c.request_id.as_deref(), Some("r-1"));
         assert_eq!(c.session_id.as_deref(), Some("s"));
+    }
+
+    #[test]
+    fn reads_the_lines_listen_writes() {
+        // Captured reads Exchange's own field names: a record written by Exchange::to_line
+        // replays with its body, query and SessionId.
+        let mut ex: crate::exchange::Exchange = serde_json::from_str(LINE).unwrap();
+        ex.session_id = Some("from-the-record".into());
+        let c = replayer(true, None).callback(item(&ex.to_line())).unwrap();
+        assert_eq!(&c.body[..], ex.body.as_deref().unwrap().as_bytes());
+        assert!(c.url.as_str().ends_with(&ex.query));
+        assert_eq!(c.session_id.as_deref(), Some("from-the-record"));
+        assert!(replayer(false, None)
+            .parse_line(1, br#"{"method":"POST","query":""}"#)
+            .err()
+            .unwrap()
+            .contains("missing field `v`"));
     }
 
     #[test]

@@ -51,15 +51,56 @@ pub fn warn(msg: impl AsRef<str>) {
 /// Stdout, buffered: flushed after every record when a person watches (a terminal), else at
 /// most every 50 ms and at the end, so a 20,000-line run is not 20,000 write calls.
 pub struct Out {
-    buf: io::BufWriter<anstream::AutoStream<io::Stdout>>,
+    buf: io::BufWriter<Stream>,
     live: bool,
     last_flush: Instant,
 }
 
+/// Where [`Out`]'s bytes go: through anstream (colour kept or stripped), or straight to stdout
+/// for machine formats, which never carry colour codes (stripping scans every byte: 7 % of a
+/// JSON replay's instructions).
+enum Stream {
+    Styled(anstream::AutoStream<io::Stdout>),
+    Plain(io::Stdout),
+}
+
+impl Write for Stream {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Styled(s) => s.write(b),
+            Stream::Plain(s) => s.write(b),
+        }
+    }
+
+    fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
+        match self {
+            Stream::Styled(s) => s.write_all(b),
+            Stream::Plain(s) => s.write_all(b),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Styled(s) => s.flush(),
+            Stream::Plain(s) => s.flush(),
+        }
+    }
+}
+
 impl Out {
+    /// For lines that may be coloured (human output).
     pub fn new() -> Out {
+        Out::with(Stream::Styled(anstream::AutoStream::auto(io::stdout())))
+    }
+
+    /// For JSON Lines and JUnit XML: written as they are, never coloured.
+    pub fn plain() -> Out {
+        Out::with(Stream::Plain(io::stdout()))
+    }
+
+    fn with(stream: Stream) -> Out {
         Out {
-            buf: io::BufWriter::with_capacity(64 * 1024, anstream::AutoStream::auto(io::stdout())),
+            buf: io::BufWriter::with_capacity(64 * 1024, stream),
             live: io::stdout().is_terminal(),
             last_flush: Instant::now(),
         }

@@ -274,7 +274,10 @@ impl View {
             format,
             verbose,
             max,
-            out: Mutex::new(Out::new()),
+            out: Mutex::new(match format {
+                LineFormat::Human => Out::new(),
+                LineFormat::Json => Out::plain(),
+            }),
             total: AtomicU64::new(0),
             bad: AtomicU64::new(0),
             done: Notify::new(),

@@ -9,7 +9,7 @@ use crate::clock::{millis, Clock};
 use crate::envelope::Expect;
 use crate::exchange::Exchange;
 use crate::redact;
-use crate::replay::{Item, Replayer};
+use crate::replay::{Captured, Item, Replayer};
 use crate::secret::Secret;
 use crate::server::is_push_path;
 use crate::transport::{self, Connection, Policy};
@@ -168,7 +168,7 @@ impl Resender {
         let item = Item {
             line: id,
             event,
-            exchange: ex.clone(),
+            exchange: Captured::from(ex),
         };
         let callback = replayer.callback(item).map_err(|e| format!("{e:#}"))?;
         let (signing, note) = match (as_is, &self.token) {

@@ -80,7 +80,10 @@ impl Reporter {
         Reporter {
             format,
             verbose,
-            out: Out::new(),
+            out: match format {
+                Format::Human => Out::new(),
+                Format::Json | Format::Junit => Out::plain(),
+            },
             junit: Vec::new(),
             index: 0,
         }
