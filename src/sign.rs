@@ -129,6 +129,23 @@ mod tests {
     }
 
     #[test]
+    fn the_window_includes_its_edges() {
+        // A RequestTime exactly `tolerance` seconds old, or ahead, is still inside the window;
+        // one second more is not.
+        let t = Secret::new("xxxxyyyy");
+        let at = 1669872112;
+        for now in [at + 60, at - 60] {
+            assert_eq!(verify(&t, Some(VECTOR), Some("1669872112"), now, 60), Ok(at));
+        }
+        for now in [at + 61, at - 61] {
+            assert!(matches!(
+                verify(&t, Some(VECTOR), Some("1669872112"), now, 60),
+                Err(SignProblem::Stale { .. })
+            ));
+        }
+    }
+
+    #[test]
     fn verify_names_each_problem() {
         let t = Secret::new("xxxxyyyy");
         assert_eq!(
