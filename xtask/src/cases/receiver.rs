@@ -79,9 +79,9 @@ impl Case for Receiver {
                 comparison: ng,
                 ratio: x,
                 target: Target {
-                    goal: "deskhook listen ≥ 0.5× nginx req/s",
+                    goal: "deskhook listen ≥ 0.85× nginx req/s",
                     on: On::Ratio,
-                    bound: Bound::AtLeast(0.5),
+                    bound: Bound::AtLeast(0.85),
                 },
                 detail: format!(
                     "(median of {} run(s), oha `-n {n} -c {c}`): into `deskhook listen --token T --save FILE` **{} req/s** against into nginx **{} req/s** → **{}**. Every capture had exactly {} whole JSON lines, each `accepted` with status 200.",

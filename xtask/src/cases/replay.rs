@@ -126,7 +126,7 @@ impl Case for Replay {
                     unit: Unit::MiB,
                     comparison: None,
                     ratio: None,
-                    target: Target { goal: "max RSS ≤ 64 MB (MiB)", on: On::Value, bound: Bound::AtMost(64.0) },
+                    target: Target { goal: "max RSS ≤ 16 MiB", on: On::Value, bound: Bound::AtMost(16.0) },
                     detail: format!(
                         "({n_lines}-line capture, {} MB; {} run(s)): maximum resident set size **{}** (median; runs: {} kB); wall time **{} s** ({} req/s), CPU {} s user+sys.",
                         fmt(r.median("replay.file_mb"), 0, ""),

@@ -85,9 +85,9 @@ impl Case for Send {
                 comparison: oha,
                 ratio: x,
                 target: Target {
-                    goal: "deskhook ≥ 0.7× oha req/s",
+                    goal: "deskhook ≥ 1.0× oha req/s",
                     on: On::Ratio,
-                    bound: Bound::AtLeast(0.7),
+                    bound: Bound::AtLeast(1.0),
                 },
                 detail: format!(
                     "(median of {} run(s), {} requests, concurrency {c}): deskhook **{} req/s** ({n} / wall time of the whole process) against oha **{} req/s** (oha's own `requestsPerSec`) → **{}**.",

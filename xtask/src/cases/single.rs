@@ -86,9 +86,9 @@ impl Case for Single {
                 comparison: curl,
                 ratio: x,
                 target: Target {
-                    goal: "median deskhook/curl time ≤ 1.5",
+                    goal: "median deskhook/curl time ≤ 0.7",
                     on: On::Ratio,
-                    bound: Bound::AtMost(1.5),
+                    bound: Bound::AtMost(0.7),
                 },
                 detail: format!(
                     "(median of {} alternating pair(s)): one `deskhook send` process **{}** against one `curl` process **{}**; median per-pair ratio **{}**.",
