@@ -135,7 +135,10 @@ mod tests {
         let t = Secret::new("xxxxyyyy");
         let at = 1669872112;
         for now in [at + 60, at - 60] {
-            assert_eq!(verify(&t, Some(VECTOR), Some("1669872112"), now, 60), Ok(at));
+            assert_eq!(
+                verify(&t, Some(VECTOR), Some("1669872112"), now, 60),
+                Ok(at)
+            );
         }
         for now in [at + 61, at - 61] {
             assert!(matches!(
