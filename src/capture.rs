@@ -66,6 +66,8 @@ struct State {
     /// A spare buffer, so batches do not allocate once warm.
     spare: Vec<u8>,
     lines: u64,
+    /// Batches that `fdatasync(2)` reached the disk with.
+    synced: u64,
     /// The last write failed (so the next success is worth a note).
     failing: bool,
 }
@@ -95,6 +97,7 @@ impl CaptureSink {
                     writing: false,
                     spare: Vec::with_capacity(64 * 1024),
                     lines: 0,
+                    synced: 0,
                     failing: false,
                 }),
                 done: Notify::new(),
@@ -184,7 +187,8 @@ impl CaptureSink {
     /// Write one batch as its leader, publish the outcome and wake the waiters.
     async fn lead(&self, file: Arc<File>, mut data: Vec<u8>, batch: Arc<Batch>, lines: u64) {
         let mut result = write_all(&file, &data);
-        if result.is_ok() && self.inner.durability == Durability::Sync {
+        let sync = result.is_ok() && self.inner.durability == Durability::Sync;
+        if sync {
             let f = file.clone();
             result = match tokio::task::spawn_blocking(move || f.sync_data()).await {
                 Ok(r) => r,
@@ -198,6 +202,7 @@ impl CaptureSink {
         let note = {
             let mut st = self.lock();
             let note = self.settle(&mut st, &outcome, lines);
+            st.synced += u64::from(sync && outcome.is_ok());
             data.clear();
             if st.spare.capacity() < data.capacity() {
                 st.spare = data;
@@ -277,6 +282,26 @@ fn write_all(file: &File, data: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl CaptureSink {
+        fn synced_batches(&self) -> u64 {
+            self.lock().synced
+        }
+    }
+
+    #[test]
+    fn only_sync_durability_syncs() {
+        let dir = tempfile::tempdir().unwrap();
+        for (durability, want) in [(Durability::Written, 0), (Durability::Sync, 2)] {
+            let path = dir.path().join(format!("{durability:?}.jsonl"));
+            let sink = CaptureSink::open(&path, durability).unwrap();
+            rt().block_on(async {
+                sink.commit("{\"a\":1}").await.unwrap();
+                sink.commit("{\"b\":2}").await.unwrap();
+            });
+            assert_eq!(sink.synced_batches(), want, "{durability:?}");
+        }
+    }
 
     fn rt() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_multi_thread()
