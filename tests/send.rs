@@ -290,6 +290,23 @@ fn json_format_has_one_record_per_request_and_a_summary() {
 }
 
 #[test]
+fn machine_formats_carry_no_colour_codes_even_when_colour_is_forced() {
+    // JSON Lines and JUnit are written to stdout as they are (no colour-stripping pass): none
+    // of their text may be styled, whatever --color says. Failures make the lines richest.
+    let server = TestServer::fixed(200, r#"{"ActionStatus":"OK","ErrorInfo":""}"#);
+    for format in ["json", "junit"] {
+        let r = send_to(&server, &["--all", "--format", format, "--color", "always"]);
+        assert_code(&r, 1);
+        assert!(r.stdout.len() > 1000, "{format}: {}", r.stdout);
+        assert!(
+            !r.stdout.contains('\x1b'),
+            "{format} has colour codes: {}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
 fn junit_report_has_a_failing_case_per_request() {
     let server = TestServer::fixed(200, r#"{"ActionStatus":"OK","ErrorInfo":""}"#);
     let r = send_to(&server, &["--all", "--format", "junit"]);
