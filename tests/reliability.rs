@@ -55,17 +55,22 @@ struct Finished {
 
 impl Listen {
     fn start(args: &[&str]) -> Listen {
-        let mut child = Command::new(bin())
-            .args(["--color", "never", "listen", "--port", "0"])
+        Listen::start_with(args, |_| {})
+    }
+
+    /// `start`, with the command changed first by `prepare` (limits, for instance).
+    fn start_with(args: &[&str], prepare: impl FnOnce(&mut Command)) -> Listen {
+        let mut cmd = Command::new(bin());
+        cmd.args(["--color", "never", "listen", "--port", "0"])
             .args(args)
             .env_remove("DESKHOOK_TOKEN")
             .env_remove("DESKHOOK_SDKAPPID")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn deskhook listen");
+            .stderr(Stdio::piped());
+        prepare(&mut cmd);
+        let mut child = cmd.spawn().expect("spawn deskhook listen");
         let out = child.stdout.take().expect("piped stdout");
         let err = child.stderr.take().expect("piped stderr");
         let (tx, rx) = mpsc::channel::<String>();
@@ -354,6 +359,76 @@ fn a_capture_that_cannot_be_written_answers_503_and_keeps_serving() {
         .filter(|l| l.contains("not_captured 503"))
         .count();
     assert_eq!(shown, 3, "{:?}", fin.stdout);
+}
+
+/// A disk that fills in the middle of a batch: one write(2) takes part of the lines, the next
+/// fails. The part is cut off again, so the capture holds whole lines only, each of them a
+/// callback answered 200, and the callbacks that did not fit are answered 503. (The file size
+/// limit, RLIMIT_FSIZE, stands for the full disk.)
+#[test]
+fn a_write_cut_short_by_a_full_disk_leaves_no_torn_line() {
+    use std::os::unix::process::CommandExt;
+    const LIMIT: u64 = 20_000;
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("calls.jsonl");
+    let save = capture.to_str().unwrap();
+    let l = Listen::start_with(&["--save", save, "--format", "json"], |cmd| {
+        // SAFETY: between fork and exec only async-signal-safe calls (signal, setrlimit).
+        unsafe {
+            cmd.pre_exec(|| {
+                // Past the limit, write(2) fails with EFBIG instead of killing the process.
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                let limit = libc::rlimit {
+                    rlim_cur: LIMIT,
+                    rlim_max: LIMIT,
+                };
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    });
+    let send = Command::new(bin())
+        .args([
+            "send",
+            "SessionBegin",
+            "--count",
+            "60",
+            "--concurrency",
+            "8",
+        ])
+        .args(["--format", "json", "--to", &l.url()])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run deskhook send");
+    l.signal(libc::SIGINT);
+    let fin = l.wait("after SIGINT");
+    let statuses: Vec<u64> = String::from_utf8_lossy(&send.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|r| r["type"] == "result")
+        .map(|r| r["status"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(
+        statuses.len(),
+        60,
+        "{}",
+        String::from_utf8_lossy(&send.stderr)
+    );
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    let full = statuses.iter().filter(|s| **s == 503).count();
+    assert_eq!(ok + full, 60, "only 200 and 503: {statuses:?}");
+    assert!(full > 0, "the limit was reached: {statuses:?}");
+    let text = std::fs::read_to_string(&capture).unwrap();
+    let tail = &text[text.len().saturating_sub(200)..];
+    assert!(
+        text.len() as u64 <= LIMIT && text.ends_with('\n'),
+        "{} bytes, a torn last line: ...{tail}",
+        text.len()
+    );
+    // capture_lines fails on a torn line.
+    assert_eq!(capture_lines(&capture).len(), ok, "{}", fin.stderr);
 }
 
 /// A capture file removed while listen runs: the callback that found it gone is answered 503,
