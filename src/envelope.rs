@@ -434,6 +434,19 @@ mod tests {
     }
 
     #[test]
+    fn inconsistency_is_named_beside_another_fields_violation() {
+        // A schema violation elsewhere (ErrorInfo a number) does not hide that OK came with a
+        // non-zero ErrorCode; only a violation at ErrorCode or ActionStatus itself does.
+        let j = check_answer(
+            ev("SessionEnd"),
+            200,
+            br#"{"ActionStatus":"OK","ErrorInfo":5,"ErrorCode":7}"#,
+            Expect::Ok,
+        );
+        assert_eq!(paths(&j), ["/ErrorInfo", "/ErrorCode"]);
+    }
+
+    #[test]
     fn transport_envelope() {
         let j = check_answer(ev("SessionBegin"), 500, b"", Expect::Ok);
         assert_eq!(paths(&j), ["HTTP status", "body"]);
