@@ -447,6 +447,19 @@ mod tests {
     }
 
     #[test]
+    fn cec_answers_have_no_action_status_rules() {
+        // ActionStatus and ErrorCode are Tencent's: in a CEC answer they are unknown fields,
+        // with no rule tying them together.
+        let j = check_answer(
+            ev("cec.read"),
+            200,
+            br#"{"resultCode":"0","resultDesc":"ok","ActionStatus":"OK","ErrorCode":7}"#,
+            Expect::Ok,
+        );
+        assert_eq!(paths(&j), Vec::<String>::new());
+    }
+
+    #[test]
     fn transport_envelope() {
         let j = check_answer(ev("SessionBegin"), 500, b"", Expect::Ok);
         assert_eq!(paths(&j), ["HTTP status", "body"]);
