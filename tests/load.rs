@@ -60,6 +60,38 @@ fn max_latency_turns_slow_answers_into_failed_checks() {
     );
 }
 
+/// The first request of a connection is reported apart (it pays for the connection's set-up):
+/// one worker, one connection, so exactly the first request is there. The server makes the
+/// first request it sees slow, so the request reported apart is that one (a lower bound only).
+#[test]
+fn the_first_request_of_a_connection_is_reported_apart() {
+    let seen = std::sync::atomic::AtomicU64::new(0);
+    let server = TestServer::start(move |req| {
+        let n = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let delay = (n == 0).then(|| Duration::from_millis(300));
+        (200, documented_success(req), delay)
+    });
+    let out = deskhook()
+        .args(["send", "SessionBegin", "--count", "5", "--concurrency", "1"])
+        .args(["--format", "json", "--to", &server.url()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out.stdout);
+    let summary = lines.last().unwrap();
+    let first = &summary["first_requests"];
+    assert_eq!(first["count"], 1, "{summary}");
+    assert!(
+        first["max_ms"].as_f64().unwrap_or(0.0) >= 300.0,
+        "the slow first request is the one reported apart: {summary}"
+    );
+}
+
 #[test]
 fn max_latency_lets_fast_answers_pass() {
     let server = TestServer::documented();
