@@ -460,6 +460,19 @@ mod tests {
     }
 
     #[test]
+    fn a_4xx_refusal_passes_whatever_its_body() {
+        // Only a 2xx refusal is held to the failure envelope; a 401 may say anything.
+        let j = check_refusal(ev("SessionBegin"), 401, br#"{"error":"bad signature"}"#);
+        assert!(j.violations.is_empty() && j.warnings.is_empty(), "{j:?}");
+        let j = check_refusal(ev("SessionBegin"), 200, br#"{"ActionStatus":"FAIL"}"#);
+        assert!(j.violations.is_empty(), "{j:?}");
+        assert!(
+            !j.warnings.is_empty(),
+            "a 200 refusal's envelope is checked: {j:?}"
+        );
+    }
+
+    #[test]
     fn transport_envelope() {
         let j = check_answer(ev("SessionBegin"), 500, b"", Expect::Ok);
         assert_eq!(paths(&j), ["HTTP status", "body"]);
