@@ -473,6 +473,25 @@ mod tests {
     }
 
     #[test]
+    fn expect_fail_refuses_a_success() {
+        let j = check_answer(
+            ev("SessionEnd"),
+            200,
+            br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}"#,
+            Expect::Fail,
+        );
+        assert_eq!(paths(&j), ["/ActionStatus"]);
+        assert_eq!(j.violations[0].expected, "\"FAIL\"");
+        let j = check_answer(
+            ev("cec.read"),
+            200,
+            br#"{"resultCode":"0","resultDesc":"ok"}"#,
+            Expect::Fail,
+        );
+        assert_eq!(paths(&j), ["/resultCode"]);
+    }
+
+    #[test]
     fn transport_envelope() {
         let j = check_answer(ev("SessionBegin"), 500, b"", Expect::Ok);
         assert_eq!(paths(&j), ["HTTP status", "body"]);
