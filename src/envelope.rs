@@ -492,6 +492,21 @@ mod tests {
     }
 
     #[test]
+    fn a_clip_keeps_most_of_a_long_word() {
+        // A space early on is not worth losing most of the text for: cut inside the word.
+        let s = format!("a {}", "x".repeat(50));
+        assert_eq!(
+            clip_between_words(&s, 20),
+            format!("a {} … (32 more characters)", "x".repeat(18))
+        );
+        let s = format!("{} {}", "y".repeat(15), "z".repeat(20));
+        assert_eq!(
+            clip_between_words(&s, 20),
+            format!("{} … (21 more characters)", "y".repeat(15))
+        );
+    }
+
+    #[test]
     fn transport_envelope() {
         let j = check_answer(ev("SessionBegin"), 500, b"", Expect::Ok);
         assert_eq!(paths(&j), ["HTTP status", "body"]);
