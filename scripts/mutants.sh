@@ -4,7 +4,7 @@
 # no test notices ("missed") is a feature nothing checks. Results and what was done about each
 # missed mutant are in TESTING.md.
 #
-#   scripts/mutants.sh                 # the core files below (about an hour on 2 cores)
+#   scripts/mutants.sh                 # the core files below (one to two hours on 2 cores)
 #   scripts/mutants.sh src/sign.rs     # some of them only
 #
 # Not part of CI's run: it rebuilds deskhook once per mutant. The report is written to
@@ -20,12 +20,12 @@ fi
 
 # The core, in groups: each group's files and the test targets that exercise them (a
 # mutant is tested by those targets only: linking and running every target per mutant
-# would take five hours on 2 cores instead of one).
+# would take about five hours on 2 cores).
 groups=(
     "signing|src/sign.rs src/secret.rs src/server/tencent.rs src/server/cec.rs|send listen audit"
     "envelope|src/envelope.rs|answers send"
     "capture|src/capture.rs|listen reliability"
-    "engine|src/engine.rs|send load interrupt"
+    "engine|src/engine.rs|send load interrupt flow audit"
 )
 
 # Builds go to their own target directory, kept between runs (each mutant is then an
