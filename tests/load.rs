@@ -92,6 +92,43 @@ fn the_first_request_of_a_connection_is_reported_apart() {
     );
 }
 
+/// `--concurrency N` keeps exactly N callbacks in flight: with every answer held back for a
+/// while, each worker needs its own connection, so the receiver sees N connections (N = 5 is
+/// odd, so it does not split evenly over two cores' lanes).
+#[test]
+fn concurrency_is_the_number_of_connections_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("calls.jsonl");
+    let l =
+        support::listen::Listen::start(&["--delay", "300ms", "--save", capture.to_str().unwrap()]);
+    let out = deskhook()
+        .args([
+            "send",
+            "SessionBegin",
+            "--count",
+            "10",
+            "--concurrency",
+            "5",
+        ])
+        .args(["--format", "json", "--to", &l.url()])
+        .output()
+        .unwrap();
+    l.interrupt();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&capture).unwrap();
+    let remotes: std::collections::HashSet<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["remote"].to_string())
+        .collect();
+    assert_eq!(text.lines().count(), 10);
+    assert_eq!(remotes.len(), 5, "connections: {remotes:?}");
+}
+
 #[test]
 fn max_latency_lets_fast_answers_pass() {
     let server = TestServer::documented();
