@@ -165,7 +165,7 @@ impl Control {
 
 /// One lane's view of the run: its own client over the shared state.
 pub struct Lane<S> {
-    client: reqwest::Client,
+    client: transport::Client,
     common: Arc<Common<S>>,
     /// This lane's answer times (only its own thread records: the lock is never contended).
     latencies: Mutex<Latencies>,

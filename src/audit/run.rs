@@ -145,7 +145,7 @@ fn cannot_connect(cases: &[Case], baseline: bool) -> Option<String> {
 
 /// Deliver a probe's callbacks one after the other, or all at once.
 async fn send(
-    client: &reqwest::Client,
+    client: &transport::Client,
     timeout: Duration,
     planned: Vec<Planned>,
     together: bool,

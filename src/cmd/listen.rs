@@ -72,7 +72,7 @@ fn forward(args: &ListenArgs) -> Result<Option<(Forward, Connection)>> {
         note("--header Authorization is not sent with callbacks that carry their own Authorization (a CEC push with a Bearer): the platform's header is relayed as it came");
     }
     let forward = Forward {
-        client: transport::client(args.timeout, 64, base.scheme() == "https", &connection)?,
+        client: transport::reqwest_client(args.timeout, 64, base.scheme() == "https", &connection)?,
         base: base.clone(),
         timeout: args.timeout,
     };

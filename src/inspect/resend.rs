@@ -77,8 +77,8 @@ pub struct Resender {
     pub timeout: Duration,
     /// listen's `--header`, `--cacert`, `--insecure` (for a Replay to the backend).
     pub connection: Connection,
-    plain: OnceLock<reqwest::Client>,
-    tls: OnceLock<reqwest::Client>,
+    plain: OnceLock<transport::Client>,
+    tls: OnceLock<transport::Client>,
 }
 
 /// The catalogue event of an exchange: the one the receiver recognised, else recognised now
@@ -125,7 +125,7 @@ impl Resender {
     }
 
     /// The client for a URL, made at first use (an https one loads the system's roots).
-    fn client(&self, url: &Url) -> Result<reqwest::Client, String> {
+    fn client(&self, url: &Url) -> Result<transport::Client, String> {
         let https = url.scheme() == "https";
         let cell = if https { &self.tls } else { &self.plain };
         if let Some(c) = cell.get() {

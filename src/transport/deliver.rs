@@ -1,7 +1,7 @@
 //! One delivery: a callback POSTed, re-delivered on failure as the platform does (same
 //! `RequestID`, doubling back-off), and its answer judged.
 
-use super::TransportError;
+use super::{Client, TransportError};
 use crate::callback::Callback;
 use crate::clock::fmt_duration;
 use crate::envelope::{check_answer, Expect, Warning};
@@ -91,7 +91,7 @@ impl Delivery {
 }
 
 /// Deliver one callback, re-delivering failures up to `policy.retries` times.
-pub async fn deliver(client: &reqwest::Client, policy: &Policy, callback: Callback) -> Delivery {
+pub async fn deliver(client: &Client, policy: &Policy, callback: Callback) -> Delivery {
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -129,19 +129,9 @@ struct Attempt {
     answer: Option<Value>,
 }
 
-async fn attempt(client: &reqwest::Client, policy: &Policy, c: &Callback) -> Attempt {
-    let mut req = client.post(c.url.clone()).body(c.body.clone());
-    for (k, v) in &c.headers {
-        req = req.header(k, v);
-    }
+async fn attempt(client: &Client, policy: &Policy, c: &Callback) -> Attempt {
     let start = Instant::now();
-    let result = async {
-        let resp = req.send().await?;
-        let status = resp.status().as_u16();
-        let body = resp.bytes().await?;
-        Ok::<_, reqwest::Error>((status, body))
-    }
-    .await;
+    let result = client.post(c).await;
     let latency = start.elapsed();
     match result {
         Ok((status, body)) => {
@@ -166,7 +156,7 @@ async fn attempt(client: &reqwest::Client, policy: &Policy, c: &Callback) -> Att
         }
         Err(e) => Attempt {
             latency,
-            error: Some(TransportError::from_reqwest(&e, policy.timeout)),
+            error: Some(e),
             ..Attempt::default()
         },
     }

@@ -51,20 +51,7 @@ impl TransportError {
                 return TransportError::from_tls(tls, host_of(e));
             }
             if let Some(io) = s.downcast_ref::<std::io::Error>() {
-                return match io.kind() {
-                    std::io::ErrorKind::ConnectionRefused => {
-                        TransportError::Refused { addr: host_of(e) }
-                    }
-                    std::io::ErrorKind::TimedOut => TransportError::TimedOut { after: timeout },
-                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof => {
-                        TransportError::Closed {
-                            detail: io.to_string(),
-                        }
-                    }
-                    _ => TransportError::Connect {
-                        detail: io.to_string(),
-                    },
-                };
+                return TransportError::from_io(io, &host_of(e), timeout);
             }
             src = s.source();
         }
@@ -73,6 +60,38 @@ impl TransportError {
             TransportError::Connect { detail }
         } else {
             TransportError::Closed { detail }
+        }
+    }
+
+    /// What went wrong with a plain-HTTP exchange with `addr` (`host:port`).
+    pub fn from_hyper(e: &hyper::Error, addr: &str, timeout: Duration) -> TransportError {
+        let mut src: Option<&dyn std::error::Error> = Some(e);
+        while let Some(s) = src {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                return TransportError::from_io(io, addr, timeout);
+            }
+            src = s.source();
+        }
+        TransportError::Closed {
+            detail: error_chain(e),
+        }
+    }
+
+    /// An I/O error on the way to `addr`, or with it.
+    pub fn from_io(io: &std::io::Error, addr: &str, timeout: Duration) -> TransportError {
+        match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => TransportError::Refused {
+                addr: addr.to_owned(),
+            },
+            std::io::ErrorKind::TimedOut => TransportError::TimedOut { after: timeout },
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof => {
+                TransportError::Closed {
+                    detail: io.to_string(),
+                }
+            }
+            _ => TransportError::Connect {
+                detail: io.to_string(),
+            },
         }
     }
 }

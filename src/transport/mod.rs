@@ -4,7 +4,8 @@
 mod client;
 mod deliver;
 mod error;
+mod plain;
 
-pub use client::{client, Connection};
+pub use client::{client, reqwest_client, Client, Connection};
 pub use deliver::{deliver, Delivery, Policy, Verdict};
 pub use error::TransportError;
