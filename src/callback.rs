@@ -165,7 +165,7 @@ pub fn tencent_url(
 }
 
 /// `base` with `params` form-encoded after any query it already has.
-pub fn with_params(base: &Url, params: &[(&str, &str)]) -> Url {
+fn with_params(base: &Url, params: &[(&str, &str)]) -> Url {
     let mut u = base.clone();
     u.query_pairs_mut().extend_pairs(params);
     u

@@ -4,7 +4,7 @@
 //! `RequestTime` is stale after 60 s); `as_is` keeps the captured query untouched. The
 //! captured `RequestID` is kept, so a replay exercises the backend's de-duplication.
 
-use crate::callback::{bearer, cec_url, with_params, with_raw_query, Callback};
+use crate::callback::{bearer, cec_url, with_raw_query, Callback};
 use crate::catalogue::{catalogue, Event};
 use crate::clock::Clock;
 use crate::error::usage;
@@ -118,9 +118,6 @@ impl Replayer {
         let body = exchange::body_bytes(body, body_base64.as_deref())
             .map_err(|e| usage(format!("capture line {line}: {e}")))?;
         let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
-        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
-            .into_owned()
-            .collect();
         let url = if event.is_cec() {
             if let Some(t) = &self.token {
                 headers.push(bearer(t));
@@ -129,12 +126,9 @@ impl Replayer {
         } else if self.as_is {
             with_raw_query(&self.target, &query)
         } else {
-            self.resigned(&pairs)
+            self.resigned(&query)
         };
-        let request_id = pairs
-            .iter()
-            .find(|(k, _)| k == "RequestID")
-            .map(|(_, v)| v.clone());
+        let request_id = param(&query, "RequestID");
         // listen kept the body's SessionId in the record; a record written by hand may not.
         let session_id = session_id.or_else(|| {
             serde_json::from_slice::<Value>(&body).ok().and_then(|b| {
@@ -153,21 +147,61 @@ impl Replayer {
         })
     }
 
-    /// The captured parameters without the stale signature, plus a fresh one.
-    fn resigned(&self, pairs: &[(String, String)]) -> Url {
-        let mut params: Vec<(&str, &str)> = pairs
-            .iter()
-            .filter(|(k, _)| k != "Sign" && k != "RequestTime")
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let now = self.clock.now_ms() / 1000;
-        let signed = self.token.as_ref().map(|t| (sign(t, now), now.to_string()));
-        if let Some((sign_value, time_value)) = &signed {
-            params.push(("Sign", sign_value));
-            params.push(("RequestTime", time_value));
+    /// The captured query without the stale signature, plus a fresh one. The other
+    /// parameters stay as they were captured, encoding included.
+    fn resigned(&self, query: &str) -> Url {
+        let mut kept = String::with_capacity(query.len() + 96);
+        for segment in segments(query) {
+            let key = segment.split_once('=').map_or(segment, |(k, _)| k);
+            if matches!(&*decoded(key), "Sign" | "RequestTime") {
+                continue;
+            }
+            if !kept.is_empty() {
+                kept.push('&');
+            }
+            kept.push_str(segment);
         }
-        with_params(&self.target, &params)
+        if let Some(token) = &self.token {
+            let now = self.clock.now_ms() / 1000;
+            if !kept.is_empty() {
+                kept.push('&');
+            }
+            // Hex digits and decimal digits: nothing to encode.
+            kept.push_str(&format!("Sign={}&RequestTime={now}", sign(token, now)));
+        }
+        with_raw_query(&self.target, &kept)
     }
+}
+
+/// The `name=value` parts of a raw query.
+fn segments(query: &str) -> impl Iterator<Item = &str> {
+    query.split('&').filter(|s| !s.is_empty())
+}
+
+/// A raw query's part decoded (`+` is a space, `%XX` a byte).
+fn decoded(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.contains(['%', '+']) {
+        url::form_urlencoded::parse(raw.as_bytes())
+            .next()
+            .map_or(std::borrow::Cow::Borrowed(""), |(k, _)| {
+                std::borrow::Cow::Owned(k.into_owned())
+            })
+    } else {
+        std::borrow::Cow::Borrowed(raw)
+    }
+}
+
+/// The decoded value of the first parameter called `name` in a raw query.
+fn param(query: &str, name: &str) -> Option<String> {
+    segments(query).find_map(|segment| {
+        let key = segment.split_once('=').map_or(segment, |(k, _)| k);
+        if decoded(key) != name {
+            return None;
+        }
+        url::form_urlencoded::parse(segment.as_bytes())
+            .next()
+            .map(|(_, value)| value.into_owned())
+    })
 }
 
 #[cfg(test)]
@@ -226,6 +260,36 @@ mod tests {
             .err()
             .unwrap()
             .contains("missing field `v`"));
+    }
+
+    #[test]
+    fn resigning_keeps_the_other_parameters_as_captured() {
+        // Encoded keys and values are neither decoded nor re-encoded; an encoded `Sign` key
+        // is still the stale signature.
+        let line = LINE.replace(
+            "RequestID=r-1&Sign=old",
+            "Extra=a+b%2Fc&RequestID=r%2D1&Sig%6E=old&&",
+        );
+        let c = replayer(false, Some("xxxxyyyy"))
+            .callback(item(&line))
+            .unwrap();
+        assert_eq!(
+            c.url.as_str(),
+            "http://backend.test/cb?tenant=1&SdkAppid=1&CallbackCommand=Desk.SessionEventNotify\
+             &Extra=a+b%2Fc&RequestID=r%2D1\
+             &Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112"
+        );
+        assert_eq!(
+            c.request_id.as_deref(),
+            Some("r-1"),
+            "RequestID is read decoded"
+        );
+        // Without a token the stale signature goes and none comes.
+        let c = replayer(false, None).callback(item(LINE)).unwrap();
+        assert_eq!(
+            c.url.as_str(),
+            "http://backend.test/cb?tenant=1&SdkAppid=1&CallbackCommand=Desk.SessionEventNotify&RequestID=r-1"
+        );
     }
 
     #[test]
