@@ -1,8 +1,8 @@
 //! `deskhook replay`: send captured callbacks again, bodies byte for byte as captured (the
 //! domain is in `crate::replay`).
 //!
-//! The capture is streamed: a reader thread parses it into a bounded channel that the
-//! engine's workers drain, so a million-line file replays in constant memory. A malformed line
+//! The capture is streamed: a reader thread parses it into batches on a bounded channel that
+//! the engine's workers drain, so a million-line file replays in constant memory. A malformed line
 //! is reported with its line number and skipped, or stops the run under `--strict`.
 
 use super::common::{engine_options, note_authorization_kept};
@@ -17,9 +17,11 @@ use crate::report::RunReport;
 use crate::term::note;
 use crate::transport::Connection;
 use anyhow::Result;
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 pub fn run(args: ReplayArgs) -> Result<Code> {
     let only = args
@@ -63,23 +65,49 @@ fn replay(args: &ReplayArgs, replayer: &Replayer, connection: Connection) -> Res
         "deskhook replay",
     );
     let skipped = AtomicU64::new(0);
+    // Items taken from a batch, for the next workers to ask.
+    let queue = Mutex::new(VecDeque::<Item>::new());
     let report = std::thread::scope(|scope| {
         let skipped = &skipped;
-        let (tx, rx) = flume::bounded::<Item>(args.load.concurrency as usize * 2);
+        let bound = (args.load.concurrency as usize * 2).div_ceil(BATCH).max(2);
+        let (tx, rx) = flume::bounded::<Vec<Item>>(bound);
         let reader = scope.spawn(move || -> Result<()> {
+            let mut batcher = Batcher::new(&tx);
             for _ in 0..args.load.count {
-                if !read_capture(&args.capture, args.strict, replayer, skipped, &tx)? {
-                    break;
+                if !read_capture(&args.capture, args.strict, replayer, skipped, &mut batcher)? {
+                    return Ok(());
                 }
             }
+            batcher.flush();
             Ok(())
         });
+        let pop = |q: &Mutex<VecDeque<Item>>| {
+            let mut q = q.lock().unwrap_or_else(|e| e.into_inner());
+            q.pop_front()
+        };
         let report = engine::run(
             opts,
             report,
             || {
-                let rx = &rx;
-                async move { rx.recv_async().await.ok() }
+                let (rx, queue) = (&rx, &queue);
+                async move {
+                    if let Some(item) = pop(queue) {
+                        return Some(item);
+                    }
+                    match rx.recv_async().await {
+                        Ok(batch) => {
+                            let mut batch = batch.into_iter();
+                            let first = batch.next();
+                            queue
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .extend(batch);
+                            first
+                        }
+                        // The capture is read: what another worker left is still to send.
+                        Err(_) => pop(queue),
+                    }
+                }
             },
             |item: Item, lane| async move {
                 let c = replayer.callback(item)?;
@@ -125,13 +153,47 @@ const MALFORMED_SHOWN: u64 = 10;
 /// UTF-8); a file with no newline in this many bytes is not a capture.
 const MAX_LINE: u64 = 64 * 1024 * 1024;
 
-/// Stream one pass over the capture into `tx`; false once the run should stop.
+/// Parsed lines go to the workers this many at a time: one hand-over between threads (and at
+/// most one wake-up) per batch instead of per line.
+const BATCH: usize = 16;
+
+/// Gathers parsed lines into batches for the workers.
+struct Batcher<'a> {
+    tx: &'a flume::Sender<Vec<Item>>,
+    batch: Vec<Item>,
+}
+
+impl<'a> Batcher<'a> {
+    fn new(tx: &'a flume::Sender<Vec<Item>>) -> Batcher<'a> {
+        Batcher {
+            tx,
+            batch: Vec::with_capacity(BATCH),
+        }
+    }
+
+    /// Add a line; false once the workers are gone.
+    fn push(&mut self, item: Item) -> bool {
+        self.batch.push(item);
+        self.batch.len() < BATCH || self.flush()
+    }
+
+    /// Hand over what is gathered; false once the workers are gone.
+    fn flush(&mut self) -> bool {
+        if self.batch.is_empty() {
+            return true;
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        self.tx.send(batch).is_ok()
+    }
+}
+
+/// Stream one pass over the capture into `batcher`; false once the run should stop.
 fn read_capture(
     path: &Path,
     strict: bool,
     replayer: &Replayer,
     skipped: &AtomicU64,
-    tx: &flume::Sender<Item>,
+    batcher: &mut Batcher<'_>,
 ) -> Result<bool> {
     let name = display_name(path);
     let reader: Box<dyn Read> = if path == Path::new("-") {
@@ -149,6 +211,11 @@ fn read_capture(
     let mut held: Vec<String> = Vec::new();
     let mut first_error = String::new();
     loop {
+        // What is read so far goes before waiting on the input (a capture piped in as it is
+        // written is replayed as it comes).
+        if reader.buffer().is_empty() && !batcher.flush() {
+            return Ok(false);
+        }
         buf.clear();
         let n = (&mut reader)
             .take(MAX_LINE)
@@ -182,7 +249,7 @@ fn read_capture(
         match parsed {
             Ok(Some(item)) => {
                 good += 1;
-                if tx.send(item).is_err() {
+                if !batcher.push(item) {
                     return Ok(false);
                 }
             }
@@ -190,7 +257,11 @@ fn read_capture(
                 good += 1;
                 skipped.fetch_add(1, Ordering::Relaxed);
             }
-            Err(e) if strict => return Err(usage(format!("{name}:{line}: {e} (--strict)"))),
+            Err(e) if strict => {
+                // The lines before it are sent, as they would be had it come later.
+                batcher.flush();
+                return Err(usage(format!("{name}:{line}: {e} (--strict)")));
+            }
             Err(e) => {
                 bad += 1;
                 if bad == 1 {
