@@ -7,11 +7,25 @@
 
 use crate::secret::Secret;
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use subtle::ConstantTimeEq;
 
 /// `Sign` for a token and a RequestTime in seconds.
+///
+/// Every callback of one second carries the same `Sign`, and a run sends thousands a second:
+/// each thread keeps the last one it computed.
 pub fn sign(token: &Secret, request_time: u64) -> String {
-    sign_text(token, &request_time.to_string())
+    thread_local! {
+        static LAST: RefCell<Option<(u64, Secret, String)>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((time, tok, sign)) if *time == request_time && tok == token => sign.clone(),
+        _ => {
+            let sign = sign_text(token, &request_time.to_string());
+            *last = Some((request_time, token.clone(), sign.clone()));
+            sign
+        }
+    })
 }
 
 /// `Sign` over a RequestTime exactly as written in the URL (`audit` signs values a platform
@@ -97,6 +111,17 @@ mod tests {
     use super::*;
 
     const VECTOR: &str = "17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061";
+
+    #[test]
+    fn the_kept_sign_is_only_reused_for_the_same_token_and_second() {
+        let (a, b) = (Secret::new("xxxxyyyy"), Secret::new("other"));
+        assert_eq!(sign(&a, 1669872112), VECTOR);
+        assert_eq!(sign(&a, 1669872112), VECTOR);
+        assert_eq!(sign(&b, 1669872112), sign_text(&b, "1669872112"));
+        assert_ne!(sign(&b, 1669872112), VECTOR);
+        assert_eq!(sign(&a, 1669872113), sign_text(&a, "1669872113"));
+        assert_eq!(sign(&a, 1669872112), VECTOR);
+    }
 
     #[test]
     fn official_vector() {
