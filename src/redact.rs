@@ -17,8 +17,13 @@ const SECRET_WORDS: [&str; 5] = ["auth", "token", "secret", "key", "password"];
 
 /// Whether a header's value may be a credential.
 pub fn is_secret_header(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    SECRET_HEADERS.contains(&name.as_str()) || SECRET_WORDS.iter().any(|w| name.contains(w))
+    // Case ignored without a lower-cased copy: the receiver asks this of every header.
+    SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+        || SECRET_WORDS.iter().any(|w| {
+            name.as_bytes()
+                .windows(w.len())
+                .any(|part| part.eq_ignore_ascii_case(w.as_bytes()))
+        })
 }
 
 /// The value of a header as it may be shown: a credential becomes `(redacted)`, keeping its

@@ -106,6 +106,15 @@ impl Out {
         }
     }
 
+    /// Whether colour codes written here reach the reader; when they would be stripped, a
+    /// line written for every request can skip making them.
+    pub fn colours(&self) -> bool {
+        match self.buf.get_ref() {
+            Stream::Styled(s) => s.current_choice() != anstream::ColorChoice::Never,
+            Stream::Plain(_) => false,
+        }
+    }
+
     /// Flush if a person is watching or the last flush is 50 ms old.
     pub fn tick(&mut self) -> io::Result<()> {
         if self.live || self.last_flush.elapsed() >= Duration::from_millis(50) {

@@ -1530,3 +1530,46 @@ fn delay_holds_the_answer_at_least_the_delay() {
     fin.assert_exited("max-requests");
     assert_eq!(fin.status.code(), Some(0), "{}", fin.stderr);
 }
+
+#[test]
+fn exchange_lines_carry_colour_codes_only_when_colour_is_kept() {
+    // The line is styled only for a reader that sees the styles: piped output in the default
+    // `auto` has none, `--color always` has them.
+    for (choice, coloured) in [("always", true), ("auto", false), ("never", false)] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_deskhook"))
+            .args([
+                "--color",
+                choice,
+                "listen",
+                "--port",
+                "0",
+                "--max-requests",
+                "1",
+            ])
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("FORCE_COLOR")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn deskhook listen");
+        let mut lines = io::BufRead::lines(BufReader::new(child.stdout.take().expect("stdout")));
+        let addr = lines
+            .by_ref()
+            .find_map(|l| support::listen::ready_addr(&l.expect("a line")))
+            .expect("a ready line");
+        post(&addr, "/cb", &[], b"{}").expect("an answer");
+        let rest: Vec<String> = lines.map_while(Result::ok).collect();
+        let _ = child.wait();
+        let line = rest
+            .iter()
+            .find(|l| l.contains('✗'))
+            .unwrap_or_else(|| panic!("--color {choice}: no exchange line in {rest:?}"));
+        assert_eq!(
+            line.contains("\x1b["),
+            coloured,
+            "--color {choice}: {line:?}"
+        );
+    }
+}

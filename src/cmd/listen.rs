@@ -322,6 +322,33 @@ impl View {
     }
 }
 
+/// Text styled, or as it is when styles are off.
+enum Painted<'a> {
+    Plain(&'a str),
+    Styled(colored::ColoredString),
+}
+
+impl std::fmt::Display for Painted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Painted::Plain(s) => f.write_str(s),
+            Painted::Styled(s) => s.fmt(f),
+        }
+    }
+}
+
+fn paint<'a>(
+    on: bool,
+    text: &'a str,
+    style: impl FnOnce(&'a str) -> colored::ColoredString,
+) -> Painted<'a> {
+    if on {
+        Painted::Styled(style(text))
+    } else {
+        Painted::Plain(text)
+    }
+}
+
 /// `HH:MM:SS.mmm` (UTC) of a Unix millisecond time.
 fn clock(ms: u64) -> String {
     let day = ms % 86_400_000;
@@ -380,19 +407,28 @@ fn write_exchange(
         .take(8)
         .collect();
     let accepted = ex.verdict == ExchangeVerdict::Accepted;
+    // Styling is most of this line's cost: skipped when the codes would be stripped anyway.
+    let on = out.colours();
     let (mark, verdict) = if accepted {
-        ("✓".green().bold(), ex.verdict.as_str().green())
+        (
+            paint(on, "✓", |s| s.green().bold()),
+            paint(on, ex.verdict.as_str(), |s| s.green()),
+        )
     } else {
-        ("✗".red().bold(), ex.verdict.as_str().red())
+        (
+            paint(on, "✗", |s| s.red().bold()),
+            paint(on, ex.verdict.as_str(), |s| s.red()),
+        )
     };
+    let (clock, latency) = (clock(ex.received_at_ms), format!("{:.1} ms", ex.latency_ms));
     writeln!(
         out,
         "{} ← {} {} {mark} {verdict} {} {}",
-        clock(ex.received_at_ms).dimmed(),
-        event.bold(),
-        session.dimmed(),
+        paint(on, &clock, |s| s.dimmed()),
+        paint(on, &event, |s| s.bold()),
+        paint(on, &session, |s| s.dimmed()),
         ex.status,
-        format!("{:.1} ms", ex.latency_ms).dimmed(),
+        paint(on, &latency, |s| s.dimmed()),
     )?;
     write_violations(out, ex.problems.iter().chain(&ex.answer_problems))?;
     if let Some(ms) = ex.caller_closed_after_ms {
