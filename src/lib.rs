@@ -31,6 +31,7 @@ pub mod transport;
 pub mod catalogue;
 pub mod envelope;
 pub mod payload;
+pub mod query;
 pub mod schema;
 pub mod session;
 pub mod sign;

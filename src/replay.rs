@@ -9,12 +9,14 @@ use crate::catalogue::{catalogue, Event};
 use crate::clock::Clock;
 use crate::error::usage;
 use crate::exchange;
+use crate::query;
 use crate::secret::Secret;
 use crate::sign::sign;
 use anyhow::Result;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use url::Url;
 
 /// How captured exchanges become callbacks again.
@@ -128,7 +130,7 @@ impl Replayer {
         } else {
             self.resigned(&query)
         };
-        let request_id = param(&query, "RequestID");
+        let request_id = query::param(&query, "RequestID").map(Cow::into_owned);
         // listen kept the body's SessionId in the record; a record written by hand may not.
         let session_id = session_id.or_else(|| {
             serde_json::from_slice::<Value>(&body).ok().and_then(|b| {
@@ -151,9 +153,11 @@ impl Replayer {
     /// parameters stay as they were captured, encoding included.
     fn resigned(&self, query: &str) -> Url {
         let mut kept = String::with_capacity(query.len() + 96);
-        for segment in segments(query) {
-            let key = segment.split_once('=').map_or(segment, |(k, _)| k);
-            if matches!(&*decoded(key), "Sign" | "RequestTime") {
+        for segment in query::segments(query) {
+            if matches!(
+                &*query::decoded(query::raw_key(segment)),
+                "Sign" | "RequestTime"
+            ) {
                 continue;
             }
             if !kept.is_empty() {
@@ -171,37 +175,6 @@ impl Replayer {
         }
         with_raw_query(&self.target, &kept)
     }
-}
-
-/// The `name=value` parts of a raw query.
-fn segments(query: &str) -> impl Iterator<Item = &str> {
-    query.split('&').filter(|s| !s.is_empty())
-}
-
-/// A raw query's part decoded (`+` is a space, `%XX` a byte).
-fn decoded(raw: &str) -> std::borrow::Cow<'_, str> {
-    if raw.contains(['%', '+']) {
-        url::form_urlencoded::parse(raw.as_bytes())
-            .next()
-            .map_or(std::borrow::Cow::Borrowed(""), |(k, _)| {
-                std::borrow::Cow::Owned(k.into_owned())
-            })
-    } else {
-        std::borrow::Cow::Borrowed(raw)
-    }
-}
-
-/// The decoded value of the first parameter called `name` in a raw query.
-fn param(query: &str, name: &str) -> Option<String> {
-    segments(query).find_map(|segment| {
-        let key = segment.split_once('=').map_or(segment, |(k, _)| k);
-        if decoded(key) != name {
-            return None;
-        }
-        url::form_urlencoded::parse(segment.as_bytes())
-            .next()
-            .map(|(_, value)| value.into_owned())
-    })
 }
 
 #[cfg(test)]

@@ -367,9 +367,7 @@ fn label(ex: &Exchange) -> std::borrow::Cow<'_, str> {
     if let Some(event) = &ex.event {
         return event.into();
     }
-    let command = url::form_urlencoded::parse(ex.query.as_bytes())
-        .find(|(k, _)| k == "CallbackCommand")
-        .map(|(_, v)| v.into_owned());
+    let command = crate::query::param(&ex.query, "CallbackCommand");
     match command {
         Some(c) if ex.method == "POST" => format!("CallbackCommand={c}").into(),
         _ => format!("{} {}", ex.method, ex.path).into(),

@@ -471,9 +471,8 @@ fn recognise_refused(parts: &Parts, ex: &mut Exchange, cec: bool) {
     let event = if cec {
         catalogue().recognise_cec(&doc)
     } else {
-        url::form_urlencoded::parse(ex.query.as_bytes())
-            .find(|(k, _)| k == "CallbackCommand")
-            .and_then(|(_, command)| catalogue().recognise_tencent(&command, Some(&doc)))
+        crate::query::param(&ex.query, "CallbackCommand")
+            .and_then(|command| catalogue().recognise_tencent(&command, Some(&doc)))
     };
     ex.event = event.map(|e| e.id.clone());
     ex.provider = event.map(|e| e.provider.as_str().to_owned());

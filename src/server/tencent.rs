@@ -8,6 +8,7 @@ use crate::catalogue::{catalogue, Side};
 use crate::clock::now_ms;
 use crate::envelope::check_document;
 use crate::exchange::AuthCheck;
+use crate::query;
 use crate::sign::verify;
 use crate::violation::{describe, Violation, Where};
 use hyper::http::request::Parts;
@@ -20,22 +21,14 @@ pub fn check(
     cfg: &Config,
     auth: &mut Option<AuthCheck>,
 ) -> Result<Checked, Refusal> {
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect();
-    let param = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let raw = parts.uri.query().unwrap_or_default();
+    let param = |name: &str| query::param(raw, name);
     let Some(command) = param("CallbackCommand") else {
         return Err(Refusal::new(400, "missing URL parameter CallbackCommand (Tencent callbacks carry SdkAppid, CallbackCommand, contenttype, ClientIP, OptPlatform); CEC pushes go to /webhooks/v1/messages"));
     };
     if let Some(want) = &cfg.sdkappid {
         let got = param("SdkAppid");
-        if got != Some(want.as_str()) {
+        if got.as_deref() != Some(want.as_str()) {
             let got = got.map_or("nothing".to_owned(), |g| format!("{g:?}"));
             return Err(Refusal::new(
                 403,
@@ -46,11 +39,13 @@ pub fn check(
     if let Some(token) = &cfg.token {
         let now = now_ms() / 1000;
         let (sign, time) = (param("Sign"), param("RequestTime"));
+        let (sign, time) = (sign.as_deref(), time.as_deref());
         let result = verify(token, sign, time, now, cfg.tolerance_s);
         *auth = Some(AuthCheck::sign(time, now, cfg.tolerance_s, &result));
         result.map_err(|p| Refusal::new(401, p.to_string()))?;
     }
     let doc = super::limits::json_object(bytes)?;
+    let command = &*command;
     let event = catalogue().recognise_tencent(command, Some(&doc));
     let mut problems = match event {
         Some(ev) => check_document(ev, Side::Request, &doc),
