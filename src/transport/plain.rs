@@ -413,6 +413,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_kept_connection_serves_only_its_own_host_and_port() {
+        let (a, b) = (
+            Raw::start(Then::KeepAlive).await,
+            Raw::start(Then::KeepAlive).await,
+        );
+        let client = plain(5 * SECOND);
+        for url in [&a.url, &b.url] {
+            client
+                .post(url, &json(), Bytes::from_static(BODY))
+                .await
+                .expect("answered");
+        }
+        assert_eq!((a.connections(), b.connections()), (1, 1), "another port");
+        assert_eq!(b.heads().len(), 1);
+        let mut by_name = a.url.clone();
+        by_name.set_host(Some("localhost")).expect("a host");
+        client
+            .post(&by_name, &json(), Bytes::from_static(BODY))
+            .await
+            .expect("answered");
+        assert_eq!(
+            a.connections(),
+            2,
+            "localhost is another origin than 127.0.0.1"
+        );
+    }
+
+    #[tokio::test]
     async fn at_most_max_idle_connections_are_kept() {
         let server = Raw::start(Then::KeepAlive).await;
         let client = plain(5 * SECOND);
