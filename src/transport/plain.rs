@@ -366,14 +366,16 @@ mod tests {
     const SECOND: Duration = Duration::from_secs(1);
     const BODY: &[u8] = b"{\"SessionId\":\"s\"}";
 
+    /// A JSON callback body POSTed to `url`.
+    async fn post(client: &Plain, url: &Url) -> Result<(u16, Bytes), TransportError> {
+        client.post(url, &json(), Bytes::from_static(BODY)).await
+    }
+
     #[tokio::test]
     async fn requests_carry_the_callbacks_headers_then_the_defaults_and_the_host() {
         let server = Raw::start(Then::KeepAlive).await;
         let client = plain(5 * SECOND);
-        let (status, body) = client
-            .post(&server.url, &json(), Bytes::from_static(BODY))
-            .await
-            .expect("answered");
+        let (status, body) = post(&client, &server.url).await.expect("answered");
         assert_eq!((status, &body[..]), (200, &b"{}"[..]));
         let heads = server.heads();
         let lines: Vec<String> = heads[0].lines().map(str::to_ascii_lowercase).collect();
@@ -403,10 +405,7 @@ mod tests {
         let server = Raw::start(Then::KeepAlive).await;
         let client = plain(5 * SECOND);
         for _ in 0..3 {
-            client
-                .post(&server.url, &json(), Bytes::from_static(BODY))
-                .await
-                .expect("answered");
+            post(&client, &server.url).await.expect("answered");
         }
         assert_eq!(server.heads().len(), 3);
         assert_eq!(server.connections(), 1);
@@ -420,19 +419,13 @@ mod tests {
         );
         let client = plain(5 * SECOND);
         for url in [&a.url, &b.url] {
-            client
-                .post(url, &json(), Bytes::from_static(BODY))
-                .await
-                .expect("answered");
+            post(&client, url).await.expect("answered");
         }
         assert_eq!((a.connections(), b.connections()), (1, 1), "another port");
         assert_eq!(b.heads().len(), 1);
         let mut by_name = a.url.clone();
         by_name.set_host(Some("localhost")).expect("a host");
-        client
-            .post(&by_name, &json(), Bytes::from_static(BODY))
-            .await
-            .expect("answered");
+        post(&client, &by_name).await.expect("answered");
         assert_eq!(
             a.connections(),
             2,
@@ -462,10 +455,7 @@ mod tests {
         let server = Raw::start(Then::CloseHeader).await;
         let client = plain(5 * SECOND);
         for _ in 0..3 {
-            client
-                .post(&server.url, &json(), Bytes::from_static(BODY))
-                .await
-                .expect("answered");
+            post(&client, &server.url).await.expect("answered");
         }
         assert_eq!(server.heads().len(), 3);
         assert_eq!(server.connections(), 3);
@@ -475,10 +465,7 @@ mod tests {
     async fn a_kept_connection_the_server_closed_is_not_used_again() {
         let server = Raw::start(Then::CloseSilently).await;
         let client = plain(5 * SECOND);
-        client
-            .post(&server.url, &json(), Bytes::from_static(BODY))
-            .await
-            .expect("answered");
+        post(&client, &server.url).await.expect("answered");
         server.closed.notified().await;
         // Let the connection's task read the server's end of the stream.
         while client
@@ -490,8 +477,7 @@ mod tests {
         {
             tokio::task::yield_now().await;
         }
-        client
-            .post(&server.url, &json(), Bytes::from_static(BODY))
+        post(&client, &server.url)
             .await
             .expect("answered on a new connection");
         assert_eq!(server.connections(), 2);
@@ -501,10 +487,7 @@ mod tests {
     async fn no_answer_within_the_timeout_is_a_timeout_and_the_connection_is_dropped() {
         let server = Raw::start(Then::Hang).await;
         let client = plain(Duration::from_millis(200));
-        let e = client
-            .post(&server.url, &json(), Bytes::from_static(BODY))
-            .await
-            .expect_err("no answer");
+        let e = post(&client, &server.url).await.expect_err("no answer");
         assert_eq!(
             e,
             TransportError::TimedOut {
@@ -518,8 +501,7 @@ mod tests {
     async fn an_answer_cut_short_is_a_closed_connection() {
         let server = Raw::start(Then::CutShort).await;
         let client = plain(5 * SECOND);
-        let e = client
-            .post(&server.url, &json(), Bytes::from_static(BODY))
+        let e = post(&client, &server.url)
             .await
             .expect_err("no whole answer");
         assert_eq!(e.kind(), "connection closed", "{e}");
@@ -531,10 +513,7 @@ mod tests {
         let addr = listener.local_addr().expect("an address");
         drop(listener);
         let url = Url::parse(&format!("http://{addr}/cb")).expect("url");
-        let e = plain(5 * SECOND)
-            .post(&url, &json(), Bytes::from_static(BODY))
-            .await
-            .expect_err("refused");
+        let e = post(&plain(5 * SECOND), &url).await.expect_err("refused");
         assert_eq!(
             e,
             TransportError::Refused {
