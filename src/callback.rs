@@ -14,6 +14,7 @@ use crate::session::{uuid_v4, Session};
 use crate::sign::sign;
 use bytes::Bytes;
 use serde_json::Value;
+use std::cell::RefCell;
 use url::Url;
 
 /// The platform's identity on every callback.
@@ -79,17 +80,31 @@ impl Callback {
         identity: &Identity,
         clock: Clock,
     ) -> Callback {
-        let request_id = uuid_v4(session.rng());
         let session_id = body
             .get("SessionId")
             .and_then(Value::as_str)
             .map(str::to_owned);
         let bytes = Bytes::from(serde_json::to_vec(body).expect("a JSON value always serialises"));
+        Callback::from_bytes(event, bytes, session_id, session, target, identity, clock)
+    }
+
+    /// [`Callback::from_body`] for a body already written as JSON, whose `SessionId` is
+    /// `session_id`.
+    pub fn from_bytes(
+        event: &'static Event,
+        body: Bytes,
+        session_id: Option<String>,
+        session: &mut Session,
+        target: &Url,
+        identity: &Identity,
+        clock: Clock,
+    ) -> Callback {
+        let request_id = uuid_v4(session.rng());
         Callback::new(
             event,
             target,
             identity,
-            bytes,
+            body,
             request_id,
             clock.now_ms() / 1000,
             session_id,
@@ -143,32 +158,66 @@ pub fn tencent_url(
 ) -> Url {
     let sign_value = id.token.as_ref().map(|t| sign(t, request_time));
     let time_value = request_time.to_string();
-    let mut params: Vec<(&str, &str)> = vec![
-        ("SdkAppid", &id.sdkappid),
-        ("CallbackCommand", &event.command),
-        ("contenttype", "json"),
-        ("ClientIP", &id.client_ip),
-        ("OptPlatform", &id.platform),
-        ("RequestID", request_id),
+    // (key, value, whether the value changes from one callback to the next)
+    let mut params: Vec<(&str, &str, bool)> = vec![
+        ("SdkAppid", &id.sdkappid, false),
+        ("CallbackCommand", &event.command, false),
+        ("contenttype", "json", false),
+        ("ClientIP", &id.client_ip, false),
+        ("OptPlatform", &id.platform, false),
+        ("RequestID", request_id, true),
     ];
     if let Some(s) = &sign_value {
-        params.push(("Sign", s));
-        params.push(("RequestTime", &time_value));
+        params.push(("Sign", s, true));
+        params.push(("RequestTime", &time_value, true));
     }
     for (key, value) in &id.extra_query {
-        match params.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value,
-            None => params.push((key, value)),
+        match params.iter_mut().find(|(k, _, _)| k == key) {
+            Some(slot) => *slot = (slot.0, value, false),
+            None => params.push((key, value, false)),
         }
     }
-    with_params(base, &params)
+    let fixed = params.iter().take_while(|p| !p.2).count();
+    let (head, tail) = params.split_at(fixed);
+    let mut url = with_fixed_params(base, head);
+    if !tail.is_empty() {
+        url.query_pairs_mut()
+            .extend_pairs(tail.iter().map(|(k, v, _)| (k, v)));
+    }
+    url
 }
 
-/// `base` with `params` form-encoded after any query it already has.
-fn with_params(base: &Url, params: &[(&str, &str)]) -> Url {
-    let mut u = base.clone();
-    u.query_pairs_mut().extend_pairs(params);
-    u
+/// `base` with `params` form-encoded after any query it already has. Every callback of a run
+/// starts with the same parameters, so each thread keeps the last such URL it made and
+/// encodes only what follows them.
+fn with_fixed_params(base: &Url, params: &[(&str, &str, bool)]) -> Url {
+    /// The base, the parameters, and the URL they make.
+    type Made = (String, Vec<(String, String)>, Url);
+    thread_local! {
+        static LAST: RefCell<Option<Made>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| {
+        let same = |(b, ps, _): &&Made| {
+            b == base.as_str()
+                && ps.len() == params.len()
+                && ps
+                    .iter()
+                    .zip(params)
+                    .all(|((k, v), (k2, v2, _))| k == k2 && v == v2)
+        };
+        if let Some((_, _, url)) = last.as_ref().filter(same) {
+            return url.clone();
+        }
+        let mut url = base.clone();
+        url.query_pairs_mut()
+            .extend_pairs(params.iter().map(|(k, v, _)| (k, v)));
+        let owned = params
+            .iter()
+            .map(|(k, v, _)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        *last = Some((base.as_str().to_owned(), owned, url.clone()));
+        url
+    })
 }
 
 /// `url` with a raw, already encoded query appended after its own, untouched (relaying and
@@ -214,6 +263,58 @@ mod tests {
         let unsigned = tencent_url(&base, ev, &identity(None), "rid-1", 1);
         let unsigned = unsigned.as_str();
         assert!(!unsigned.contains("Sign=") && !unsigned.contains("RequestTime="));
+    }
+
+    #[test]
+    fn urls_made_one_after_another_keep_their_own_parameters() {
+        let begin = catalogue().find("SessionBegin").unwrap();
+        let end = catalogue().find("SessionEnd").unwrap();
+        let mut other = identity(Some("t2"));
+        other.sdkappid = "1400000001".into();
+        let mut fixed_id = identity(None);
+        fixed_id.extra_query = vec![("RequestID".into(), "mine".into())];
+        let bases = [
+            Url::parse("http://h/cb").unwrap(),
+            Url::parse("http://h/cb?x=1#f").unwrap(),
+        ];
+        let ids = [identity(Some("t")), other, identity(None), fixed_id];
+        // Every combination, twice over: each call meets what the one before it kept.
+        let mut seen = Vec::new();
+        for round in 0..2 {
+            for base in &bases {
+                for ev in [begin, end] {
+                    for (n, id) in ids.iter().enumerate() {
+                        let rid = format!("r{round}{n}");
+                        let url = tencent_url(base, ev, id, &rid, 1_700_000_000 + round);
+                        let mut expected = base.clone();
+                        let sign = id.token.as_ref().map(|t| sign(t, 1_700_000_000 + round));
+                        let time = (1_700_000_000 + round).to_string();
+                        let mut pairs = vec![
+                            ("SdkAppid", id.sdkappid.as_str()),
+                            ("CallbackCommand", &ev.command),
+                            ("contenttype", "json"),
+                            ("ClientIP", &id.client_ip),
+                            ("OptPlatform", &id.platform),
+                            ("RequestID", &rid),
+                        ];
+                        if let Some(s) = &sign {
+                            pairs.push(("Sign", s));
+                            pairs.push(("RequestTime", &time));
+                        }
+                        for (k, v) in &id.extra_query {
+                            match pairs.iter_mut().find(|(pk, _)| pk == k) {
+                                Some(p) => p.1 = v,
+                                None => pairs.push((k, v)),
+                            }
+                        }
+                        expected.query_pairs_mut().extend_pairs(pairs);
+                        assert_eq!(url, expected);
+                        seen.push(url);
+                    }
+                }
+            }
+        }
+        assert!(seen.iter().any(|u| u.as_str().contains("RequestID=mine")));
     }
 
     #[test]

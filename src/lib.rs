@@ -35,6 +35,7 @@ pub mod query;
 pub mod schema;
 pub mod session;
 pub mod sign;
+pub mod template;
 pub mod violation;
 
 // Foundations.

@@ -62,6 +62,22 @@ pub fn build(event: &Event, session: &mut Session, edits: &Edits) -> Result<Valu
     Ok(body)
 }
 
+/// The body for `event` in `session` with no edits, written as JSON into `out`: the bytes of
+/// `serde_json::to_vec(&build(event, session, &Edits::default()))`, straight from the compiled
+/// template. Returns the body's `SessionId`.
+pub fn render(event: &Event, session: &mut Session, out: &mut Vec<u8>) -> Result<Option<String>> {
+    if event.is_interface_invocation() && !session.returned.is_empty() {
+        // Returned variables join the `Body` object: built as a `Value`, as `build` does.
+        let body = build(event, session, &Edits::default())?;
+        serde_json::to_writer(&mut *out, &body)?;
+        return Ok(body
+            .get("SessionId")
+            .and_then(Value::as_str)
+            .map(str::to_owned));
+    }
+    session.fill_into(event.compiled_template(), out)
+}
+
 /// Variables that earlier InterfaceInvocation answers returned join the next request's `Body`.
 fn merge_returned_vars(body: &mut Value, session: &Session) {
     if let Some(Value::Object(b)) = body.get_mut("Body") {
@@ -289,7 +305,51 @@ fn text_element_for(body: &mut Value, path: &str, edits: &Edits) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::catalogue;
+    use crate::clock::Clock;
     use serde_json::json;
+
+    /// A session in the state a flow may leave it: an agent chosen, a variable returned.
+    fn session(seed: u64, lived: bool) -> Session {
+        let mut s = Session::new(seed, Clock::Fixed(1_700_000_000_000));
+        if lived {
+            s.vars
+                .insert("agent_id".into(), json!("lena.zhou@example.com"));
+            s.returned.insert("orderStatus".into(), json!("shipped"));
+        }
+        s
+    }
+
+    #[test]
+    fn render_writes_the_bytes_build_serialises_for_every_event() {
+        for event in &catalogue().events {
+            for seed in 0..64 {
+                for lived in [false, true] {
+                    let mut built_in = session(seed, lived);
+                    let built = build(event, &mut built_in, &Edits::default()).unwrap();
+                    let mut rendered_in = session(seed, lived);
+                    let mut out = Vec::new();
+                    let id = render(event, &mut rendered_in, &mut out).unwrap();
+                    assert_eq!(
+                        String::from_utf8(out).unwrap(),
+                        serde_json::to_string(&built).unwrap(),
+                        "{} seed {seed}",
+                        event.id
+                    );
+                    assert_eq!(
+                        id.as_deref(),
+                        built.get("SessionId").and_then(Value::as_str),
+                        "{} seed {seed}: the SessionId",
+                        event.id
+                    );
+                    // The same values were drawn: both sessions go on alike.
+                    assert_eq!(built_in.rng().u64(..), rendered_in.rng().u64(..));
+                    assert_eq!(built_in.vars, rendered_in.vars);
+                    assert_eq!(built_in.next_event_time(), rendered_in.next_event_time());
+                }
+            }
+        }
+    }
 
     fn body() -> Value {
         json!({"Event": "X", "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}}], "AgentId": "a@b"})

@@ -7,8 +7,13 @@ use crate::clock::Clock;
 use crate::payload::{self, Edits};
 use crate::session::{derive_seed, Session};
 use anyhow::Result;
+use bytes::Bytes;
 use serde_json::Value;
 use url::Url;
+
+/// Room for a generated body, so that writing one rarely grows the buffer (most are under
+/// 1 KiB).
+const BODY_CAPACITY: usize = 1024;
 
 /// The callbacks of one `send` run.
 pub struct Plan {
@@ -37,6 +42,20 @@ impl Plan {
                 let mut b = b.clone();
                 payload::apply(&mut b, &self.edits, &event.id)?;
                 b
+            }
+            None if self.edits.is_empty() => {
+                // The common case: the template written straight into the body's bytes.
+                let mut out = Vec::with_capacity(BODY_CAPACITY);
+                let session_id = payload::render(event, &mut session, &mut out)?;
+                return Ok(Callback::from_bytes(
+                    event,
+                    Bytes::from(out),
+                    session_id,
+                    &mut session,
+                    target,
+                    &self.identity,
+                    self.clock,
+                ));
             }
             None => payload::build(event, &mut session, &self.edits)?,
         };

@@ -10,6 +10,7 @@
 //! in Rust; the shapes they fill are the templates of `fixtures/events/`.
 
 use crate::clock::{now_ms, Clock};
+use crate::template::{placeholder, Piece, SessionIdFrom, Template};
 use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 
@@ -22,6 +23,31 @@ pub fn derive_seed(base: u64, index: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Session-scoped values by placeholder name. A session holds a handful, looked up for
+/// every placeholder of every callback: a short list searched in order costs less than
+/// hashing each name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Vars(Vec<(String, Value)>);
+
+impl Vars {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// Set `name`, replacing its value if it has one.
+    pub fn insert(&mut self, name: String, value: Value) {
+        match self.0.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name, value)),
+        }
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        let at = self.0.iter().position(|(k, _)| k == name)?;
+        Some(self.0.swap_remove(at).1)
+    }
+}
+
 /// The values of one session.
 pub struct Session {
     rng: fastrand::Rng,
@@ -30,7 +56,7 @@ pub struct Session {
     seq: u64,
     msg_seq: u64,
     /// Session-scoped values, by placeholder name; flows may set them (`agent_id`).
-    pub vars: Map<String, Value>,
+    pub vars: Vars,
     /// Variables returned by `Chatbot.InterfaceInvocation` answers, carried forward.
     pub returned: Map<String, Value>,
 }
@@ -45,7 +71,7 @@ impl Session {
             last_ms: 0,
             seq: 0,
             msg_seq,
-            vars: Map::new(),
+            vars: Vars::default(),
             returned: Map::new(),
         }
     }
@@ -79,6 +105,41 @@ impl Session {
         // One event time per callback: every `{{event_time}}` of a body (a CEC push has two) agrees.
         let mut event_time = None;
         self.fill_inner(template, &mut event_time)
+    }
+
+    /// Fill a compiled template into `out`: the bytes `serde_json::to_vec(&self.fill(t))`
+    /// would give, values drawn in the same order, without building the body as a `Value`.
+    /// Returns the body's top-level `SessionId`, when it is a string.
+    pub fn fill_into(&mut self, t: &Template, out: &mut Vec<u8>) -> Result<Option<String>> {
+        let mut event_time = None;
+        let mut session_id = match t.session_id() {
+            Some(SessionIdFrom::Literal(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let id_slot = match t.session_id() {
+            Some(SessionIdFrom::Slot(i)) => Some(*i),
+            _ => None,
+        };
+        let mut slot = 0;
+        for piece in t.pieces() {
+            match piece {
+                Piece::Raw(text) => out.extend_from_slice(text),
+                Piece::Slot(name) if &**name == "event_time" => {
+                    let ms = *event_time.get_or_insert_with(|| self.next_event_time());
+                    serde_json::to_writer(&mut *out, &ms)?;
+                    slot += 1;
+                }
+                Piece::Slot(name) => {
+                    let value = self.resolve(name)?;
+                    serde_json::to_writer(&mut *out, &value)?;
+                    if id_slot == Some(slot) {
+                        session_id = value.as_str().map(str::to_owned);
+                    }
+                    slot += 1;
+                }
+            }
+        }
+        Ok(session_id)
     }
 
     fn fill_inner(&mut self, v: &Value, event_time: &mut Option<u64>) -> Result<Value> {
@@ -182,11 +243,6 @@ impl Session {
             other => bail!("unknown placeholder {{{{{other}}}}} (fixtures/README.md lists them)"),
         }
     }
-}
-
-/// `Some(name)` when `s` is exactly `{{name}}`.
-pub fn placeholder(s: &str) -> Option<&str> {
-    s.strip_prefix("{{")?.strip_suffix("}}").map(str::trim)
 }
 
 /// An RFC 4122 version 4 UUID drawn from `r` (so it is reproducible under `--seed`).
@@ -408,6 +464,35 @@ mod tests {
                 s.resolve("agent_id").unwrap(),
                 s.resolve("forward_from_agent_id").unwrap()
             );
+        }
+    }
+
+    #[test]
+    fn vars_hold_one_value_per_name() {
+        let mut v = Vars::default();
+        v.insert("a".into(), json!(1));
+        v.insert("b".into(), json!(2));
+        v.insert("a".into(), json!(3));
+        assert_eq!(v.get("a"), Some(&json!(3)));
+        assert_eq!(v.remove("a"), Some(json!(3)));
+        assert_eq!(v.get("a"), None);
+        assert_eq!(v.remove("a"), None);
+        assert_eq!(v.get("b"), Some(&json!(2)));
+    }
+
+    #[test]
+    fn fill_into_fails_where_fill_fails() {
+        for t in [json!({"a": "{{vars.orderStatus}}"}), json!(["{{nope}}"])] {
+            let filled = Session::new(1, Clock::Real)
+                .fill(&t)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            let written = Session::new(1, Clock::Real)
+                .fill_into(&Template::compile(&t), &mut Vec::new())
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            assert!(filled.is_err(), "{t}");
+            assert_eq!(filled, written, "{t}");
         }
     }
 

@@ -8,6 +8,7 @@ mod recognise;
 
 use crate::error::usage;
 use crate::schema;
+use crate::template::Template;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -67,6 +68,8 @@ pub struct Event {
     pub template: Value,
     #[serde(skip)]
     compiled: [OnceLock<jsonschema::Validator>; 2],
+    #[serde(skip)]
+    compiled_template: OnceLock<Template>,
 }
 
 /// The documented answers to one response family (`fixtures/answers/<family>.json`).
@@ -124,6 +127,12 @@ impl Event {
                 &format!("{} {}", self.id, side.as_str()),
             )
         })
+    }
+
+    /// The template compiled into JSON text and slots, built on first use.
+    pub fn compiled_template(&self) -> &Template {
+        self.compiled_template
+            .get_or_init(|| Template::compile(&self.template))
     }
 
     /// The documented answers to this event.
