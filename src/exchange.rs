@@ -194,9 +194,96 @@ impl Exchange {
         }
     }
 
-    /// The capture line (without its newline).
+    /// The capture line (without its newline): what `serde_json::to_string` writes for the
+    /// record (a test checks it), written field by field, since `listen` writes one per
+    /// request before answering it.
     pub fn to_line(&self) -> String {
-        serde_json::to_string(self).expect("an exchange always serialises")
+        use crate::json_text::{key, opt_string, string, value};
+        // Room for the body escaped (a quote becomes two bytes): the buffer is not grown
+        // again and again.
+        let body = self.body.as_ref().map_or(0, String::len)
+            + self.body_base64.as_ref().map_or(0, String::len);
+        let mut o = Vec::with_capacity(512 + body + body / 4 + self.query.len());
+        key_first(&mut o, "v");
+        value(&mut o, &self.v);
+        next(&mut o, "seq");
+        value(&mut o, &self.seq);
+        next(&mut o, "received_at_ms");
+        value(&mut o, &self.received_at_ms);
+        next(&mut o, "answered_at_ms");
+        value(&mut o, &self.answered_at_ms);
+        next(&mut o, "remote");
+        string(&mut o, &self.remote);
+        next(&mut o, "method");
+        string(&mut o, &self.method);
+        next(&mut o, "path");
+        string(&mut o, &self.path);
+        next(&mut o, "query");
+        string(&mut o, &self.query);
+        next(&mut o, "headers");
+        o.push(b'[');
+        for (i, (name, v)) in self.headers.iter().enumerate() {
+            if i > 0 {
+                o.push(b',');
+            }
+            o.push(b'[');
+            string(&mut o, name);
+            o.push(b',');
+            string(&mut o, v);
+            o.push(b']');
+        }
+        o.push(b']');
+        if let Some(b) = &self.body {
+            next(&mut o, "body");
+            string(&mut o, b);
+        }
+        if let Some(b) = &self.body_base64 {
+            next(&mut o, "body_base64");
+            string(&mut o, b);
+        }
+        next(&mut o, "event");
+        opt_string(&mut o, self.event.as_deref());
+        if let Some(id) = &self.session_id {
+            next(&mut o, "session_id");
+            string(&mut o, id);
+        }
+        next(&mut o, "provider");
+        opt_string(&mut o, self.provider.as_deref());
+        next(&mut o, "verdict");
+        string(&mut o, self.verdict.as_str());
+        next(&mut o, "problems");
+        value(&mut o, &self.problems);
+        next(&mut o, "status");
+        value(&mut o, &self.status);
+        next(&mut o, "answer");
+        string(&mut o, &self.answer);
+        next(&mut o, "latency_ms");
+        value(&mut o, &self.latency_ms);
+        if !self.answer_problems.is_empty() {
+            next(&mut o, "answer_problems");
+            value(&mut o, &self.answer_problems);
+        }
+        if let Some(auth) = &self.auth {
+            next(&mut o, "auth");
+            value(&mut o, auth);
+        }
+        if let Some(ms) = &self.caller_closed_after_ms {
+            next(&mut o, "caller_closed_after_ms");
+            value(&mut o, ms);
+        }
+        o.push(b'}');
+
+        /// `{"name":`
+        fn key_first(o: &mut Vec<u8>, name: &str) {
+            o.push(b'{');
+            key(o, name);
+        }
+        /// `,"name":`
+        fn next(o: &mut Vec<u8>, name: &str) {
+            o.push(b',');
+            key(o, name);
+        }
+        String::from_utf8(o).expect("JSON text written from strings is UTF-8")
     }
 
     /// The parsed body, when it is JSON.
@@ -263,6 +350,42 @@ mod tests {
         assert_eq!(back.body_bytes().unwrap(), b"\xff\xfe not utf-8");
         assert_eq!(back.verdict, ExchangeVerdict::Refused);
         assert_eq!(back.problems[0].at, Where::Request);
+    }
+
+    #[test]
+    fn the_line_is_what_serde_writes_for_the_record() {
+        let full = sample();
+        let mut bare = sample();
+        bare.body_base64 = None;
+        bare.set_body("{\"SessionId\":\"s\",\"Text\":\"退款\\n\\\"🙏\"}\n\u{1}".as_bytes());
+        bare.session_id = Some("s".into());
+        bare.event = None;
+        bare.provider = None;
+        bare.problems.clear();
+        bare.auth = Some(AuthCheck::sign(Some("1669872112"), 1669872113, 60, &Ok(1)));
+        bare.caller_closed_after_ms = None;
+        bare.latency_ms = f64::NAN;
+        let mut forwarded = sample();
+        forwarded.answer_problems = vec![Violation::new(Where::Backend, "a", "b")];
+        forwarded.headers.clear();
+        forwarded.auth = None;
+        for ex in [full, bare, forwarded] {
+            assert_eq!(ex.to_line(), serde_json::to_string(&ex).unwrap());
+        }
+        use ExchangeVerdict::*;
+        for v in [
+            Accepted,
+            Invalid,
+            Refused,
+            ForwardFailed,
+            InvalidAnswer,
+            NotCaptured,
+        ] {
+            assert_eq!(
+                format!("{:?}", v.as_str()),
+                serde_json::to_string(&v).unwrap()
+            );
+        }
     }
 
     #[test]

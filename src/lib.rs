@@ -42,6 +42,7 @@ pub mod violation;
 pub mod assets;
 pub mod clock;
 pub mod error;
+pub mod json_text;
 pub mod latency;
 pub mod redact;
 pub mod secret;

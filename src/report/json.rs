@@ -51,6 +51,62 @@ pub struct ResultRecord<'a> {
     answer: Option<Value>,
 }
 
+impl ResultRecord<'_> {
+    /// The record as one JSON line (no newline): what `serde_json` writes for it (a test
+    /// checks it), written field by field since a run writes one per callback.
+    pub fn write(&self, o: &mut Vec<u8>) {
+        use crate::json_text::{key, opt_string, string, value};
+        let field = |o: &mut Vec<u8>, name: &str| {
+            o.push(b',');
+            key(o, name);
+        };
+        o.push(b'{');
+        key(o, "type");
+        string(o, self.kind);
+        field(o, "index");
+        value(o, &self.index);
+        field(o, "event");
+        string(o, self.event);
+        field(o, "provider");
+        string(o, self.provider);
+        field(o, "command");
+        string(o, self.command);
+        field(o, "url");
+        string(o, &self.url);
+        field(o, "request_id");
+        opt_string(o, self.request_id);
+        field(o, "session_id");
+        opt_string(o, self.session_id);
+        field(o, "status");
+        value(o, &self.status);
+        field(o, "latency_ms");
+        value(o, &self.latency_ms);
+        field(o, "attempts");
+        value(o, &self.attempts);
+        field(o, "verdict");
+        string(o, self.verdict);
+        field(o, "violations");
+        value(o, self.violations);
+        field(o, "warnings");
+        value(o, self.warnings);
+        field(o, "error");
+        opt_string(o, self.error.as_deref());
+        if let Some(context) = self.context {
+            field(o, "context");
+            string(o, context);
+        }
+        if let Some(request) = &self.request {
+            field(o, "request");
+            value(o, request);
+        }
+        if let Some(answer) = &self.answer {
+            field(o, "answer");
+            value(o, answer);
+        }
+        o.push(b'}');
+    }
+}
+
 /// The record of one delivery; `verbose` adds the request and answer bodies.
 pub fn result_record(index: u64, d: &Delivery, verbose: bool) -> ResultRecord<'_> {
     let c = &d.callback;

@@ -73,6 +73,8 @@ pub struct Reporter {
     out: Out,
     junit: Vec<quick_junit::TestCase>,
     index: u64,
+    /// One JSON line, written here whole and then to `out` in one call.
+    line: Vec<u8>,
 }
 
 impl Reporter {
@@ -86,6 +88,7 @@ impl Reporter {
             },
             junit: Vec::new(),
             index: 0,
+            line: Vec::new(),
         }
     }
 
@@ -105,8 +108,10 @@ impl Reporter {
         match self.format {
             Format::Human => human::write_delivery(&mut self.out, d, self.verbose)?,
             Format::Json => {
-                serde_json::to_writer(&mut self.out, &json::result_record(i, d, self.verbose))?;
-                self.out.write_all(b"\n")?;
+                self.line.clear();
+                json::result_record(i, d, self.verbose).write(&mut self.line);
+                self.line.push(b'\n');
+                self.out.write_all(&self.line)?;
             }
             Format::Junit => {
                 self.junit.push(junit::case(i, d));
@@ -258,6 +263,23 @@ mod tests {
         s.add(&d);
         s.latencies.record(d.latency, true);
         s.latencies.record(d.latency, false);
+        let mut ok = d.clone();
+        ok.violations.clear();
+        ok.warnings.clear();
+        ok.context = None;
+        ok.status = None;
+        ok.callback.session_id = Some("s\"1".into());
+        for (i, d) in [&d, &ok].into_iter().enumerate() {
+            for verbose in [true, false] {
+                let record = json::result_record(i as u64, d, verbose);
+                let mut line = Vec::new();
+                record.write(&mut line);
+                assert_eq!(
+                    String::from_utf8(line).unwrap(),
+                    serde_json::to_string(&record).unwrap()
+                );
+            }
+        }
         for rec in [
             serde_json::to_value(json::result_record(0, &d, true)).unwrap(),
             serde_json::to_value(json::result_record(1, &d, false)).unwrap(),
