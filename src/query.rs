@@ -16,7 +16,7 @@ pub fn raw_key(segment: &str) -> &str {
 
 /// One encoded name (or a value without `=`) decoded: `+` is a space, `%XX` a byte.
 pub fn decoded(raw: &str) -> Cow<'_, str> {
-    if raw.contains(['%', '+']) {
+    if has_escape(raw) {
         url::form_urlencoded::parse(raw.as_bytes())
             .next()
             .map_or(Cow::Borrowed(""), |(k, _)| Cow::Owned(k.into_owned()))
@@ -27,17 +27,44 @@ pub fn decoded(raw: &str) -> Cow<'_, str> {
 
 /// The decoded value of the first parameter called `name`.
 pub fn param<'a>(query: &'a str, name: &str) -> Option<Cow<'a, str>> {
-    segments(query).find_map(|segment| {
-        if decoded(raw_key(segment)) != name {
-            return None;
+    let [value] = params(query, [name]);
+    value
+}
+
+/// The decoded values of the first parameters called `names`, in one pass over the query.
+pub fn params<'a, const N: usize>(query: &'a str, names: [&str; N]) -> [Option<Cow<'a, str>>; N] {
+    let mut found: [Option<Cow<'a, str>>; N] = std::array::from_fn(|_| None);
+    let mut left = N;
+    for segment in segments(query) {
+        let (key, value) = match segment.as_bytes().iter().position(|&b| b == b'=') {
+            Some(at) => (&segment[..at], Some(&segment[at + 1..])),
+            None => (segment, None),
+        };
+        let key = decoded(key);
+        let Some(i) = names.iter().position(|n| *n == key) else {
+            continue;
+        };
+        if found[i].is_some() {
+            continue;
         }
-        match segment.split_once('=') {
-            Some((_, value)) if !value.contains(['%', '+']) => Some(Cow::Borrowed(value)),
-            _ => url::form_urlencoded::parse(segment.as_bytes())
+        found[i] = Some(match value {
+            None => Cow::Borrowed(""),
+            Some(v) if !has_escape(v) => Cow::Borrowed(v),
+            Some(_) => url::form_urlencoded::parse(segment.as_bytes())
                 .next()
-                .map(|(_, value)| Cow::Owned(value.into_owned())),
+                .map_or(Cow::Borrowed(""), |(_, v)| Cow::Owned(v.into_owned())),
+        });
+        left -= 1;
+        if left == 0 {
+            break;
         }
-    })
+    }
+    found
+}
+
+/// Whether form decoding changes `raw`: it holds a `%XX` or a `+`.
+fn has_escape(raw: &str) -> bool {
+    raw.bytes().any(|b| b == b'%' || b == b'+')
 }
 
 #[cfg(test)]
@@ -62,6 +89,17 @@ mod tests {
             "nothing to decode, no copy"
         );
         assert_eq!(segments(q).count(), 6);
+        let [sign, a, missing, flag] = params(q, ["Sign", "a", "missing", "flag"]);
+        assert_eq!(
+            (sign.as_deref(), a.as_deref(), missing, flag.as_deref()),
+            (Some("s"), Some("1"), None, Some(""))
+        );
+        let [twice, again] = params(q, ["a", "a"]);
+        assert_eq!(
+            (twice.as_deref(), again),
+            (Some("1"), None),
+            "a name asked twice is found once"
+        );
     }
 
     #[test]

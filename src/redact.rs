@@ -18,12 +18,26 @@ const SECRET_WORDS: [&str; 5] = ["auth", "token", "secret", "key", "password"];
 /// Whether a header's value may be a credential.
 pub fn is_secret_header(name: &str) -> bool {
     // Case ignored without a lower-cased copy: the receiver asks this of every header.
-    SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
-        || SECRET_WORDS.iter().any(|w| {
-            name.as_bytes()
-                .windows(w.len())
-                .any(|part| part.eq_ignore_ascii_case(w.as_bytes()))
-        })
+    SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) || has_secret_word(name)
+}
+
+/// Whether one of [`SECRET_WORDS`] is in `name`, case ignored: one pass over the name, a
+/// word looked at only where its first letter is.
+fn has_secret_word(name: &str) -> bool {
+    let b = name.as_bytes();
+    (0..b.len()).any(|i| {
+        let word = match b[i].to_ascii_lowercase() {
+            b'a' => SECRET_WORDS[0],
+            b't' => SECRET_WORDS[1],
+            b's' => SECRET_WORDS[2],
+            b'k' => SECRET_WORDS[3],
+            b'p' => SECRET_WORDS[4],
+            _ => return false,
+        };
+        b[i..]
+            .get(..word.len())
+            .is_some_and(|part| part.eq_ignore_ascii_case(word.as_bytes()))
+    })
 }
 
 /// The value of a header as it may be shown: a credential becomes `(redacted)`, keeping its
@@ -55,6 +69,28 @@ pub fn url(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn every_secret_word_is_found_anywhere_in_any_case() {
+        for word in SECRET_WORDS {
+            let upper = word.to_ascii_uppercase();
+            for name in [
+                word.to_owned(),
+                format!("X-{upper}"),
+                format!("x-{word}-id"),
+                format!("My{upper}s"),
+            ] {
+                assert!(has_secret_word(&name), "{name}");
+            }
+            // The word cut short is not the word.
+            assert!(!has_secret_word(&word[..word.len() - 1]), "{word}");
+        }
+        for name in ["content-type", "host", "x-request-id", "accept", "ke", "t"] {
+            assert!(!has_secret_word(name), "{name}");
+        }
+    }
+
     #[test]
     fn credentials_are_redacted_and_the_rest_kept() {
         assert_eq!(

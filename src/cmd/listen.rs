@@ -322,43 +322,21 @@ impl View {
     }
 }
 
-/// Text styled, or as it is when styles are off.
-enum Painted<'a> {
-    Plain(&'a str),
-    Styled(colored::ColoredString),
-}
-
-impl std::fmt::Display for Painted<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Painted::Plain(s) => f.write_str(s),
-            Painted::Styled(s) => s.fmt(f),
-        }
-    }
-}
-
-fn paint<'a>(
-    on: bool,
-    text: &'a str,
-    style: impl FnOnce(&'a str) -> colored::ColoredString,
-) -> Painted<'a> {
-    if on {
-        Painted::Styled(style(text))
-    } else {
-        Painted::Plain(text)
-    }
-}
-
 /// `HH:MM:SS.mmm` (UTC) of a Unix millisecond time.
-fn clock(ms: u64) -> String {
-    let day = ms % 86_400_000;
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        day / 3_600_000,
-        day / 60_000 % 60,
-        day / 1000 % 60,
-        day % 1000
-    )
+struct ClockTime(u64);
+
+impl std::fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let day = self.0 % 86_400_000;
+        write!(
+            f,
+            "{:02}:{:02}:{:02}.{:03}",
+            day / 3_600_000,
+            day / 60_000 % 60,
+            day / 1000 % 60,
+            day % 1000
+        )
+    }
 }
 
 /// What a line calls an exchange: its event, or for a request that is not a recognised
@@ -397,37 +375,38 @@ fn write_exchange(
         return out.write_all(b"\n");
     }
     let event = label(ex);
-    let session: String = ex
-        .session_id
-        .as_deref()
-        .unwrap_or_default()
-        .chars()
-        .take(8)
-        .collect();
+    let session = ex.session_id.as_deref().map_or("", |id| {
+        // The first 8 characters.
+        id.char_indices().nth(8).map_or(id, |(at, _)| &id[..at])
+    });
     let accepted = ex.verdict == ExchangeVerdict::Accepted;
+    let clock = ClockTime(ex.received_at_ms);
     // Styling is most of this line's cost: skipped when the codes would be stripped anyway.
-    let on = out.colours();
-    let (mark, verdict) = if accepted {
-        (
-            paint(on, "✓", |s| s.green().bold()),
-            paint(on, ex.verdict.as_str(), |s| s.green()),
-        )
+    if !out.colours() {
+        let mark = if accepted { "✓" } else { "✗" };
+        writeln!(
+            out,
+            "{clock} ← {event} {session} {mark} {} {} {:.1} ms",
+            ex.verdict.as_str(),
+            ex.status,
+            ex.latency_ms,
+        )?;
     } else {
-        (
-            paint(on, "✗", |s| s.red().bold()),
-            paint(on, ex.verdict.as_str(), |s| s.red()),
-        )
-    };
-    let (clock, latency) = (clock(ex.received_at_ms), format!("{:.1} ms", ex.latency_ms));
-    writeln!(
-        out,
-        "{} ← {} {} {mark} {verdict} {} {}",
-        paint(on, &clock, |s| s.dimmed()),
-        paint(on, &event, |s| s.bold()),
-        paint(on, &session, |s| s.dimmed()),
-        ex.status,
-        paint(on, &latency, |s| s.dimmed()),
-    )?;
+        let (mark, verdict) = if accepted {
+            ("✓".green().bold(), ex.verdict.as_str().green())
+        } else {
+            ("✗".red().bold(), ex.verdict.as_str().red())
+        };
+        writeln!(
+            out,
+            "{} ← {} {} {mark} {verdict} {} {}",
+            clock.to_string().dimmed(),
+            event.bold(),
+            session.dimmed(),
+            ex.status,
+            format!("{:.1} ms", ex.latency_ms).dimmed(),
+        )?;
+    }
     write_violations(out, ex.problems.iter().chain(&ex.answer_problems))?;
     if let Some(ms) = ex.caller_closed_after_ms {
         writeln!(

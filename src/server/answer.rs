@@ -3,6 +3,7 @@
 //! fixed document, with `--agents`, `--group` and `--vars` filled into the decisions.
 
 use crate::catalogue::{self, Event};
+use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
 /// Which envelope the receiver answers with.
@@ -71,6 +72,45 @@ impl AnswerPolicy {
     }
 }
 
+/// A policy's answers written out once, for every event of the catalogue and for an unknown
+/// callback of each provider: the receiver answers from these bytes, with no `Value` cloned
+/// and printed per request.
+pub struct AnswerTexts {
+    policy: AnswerPolicy,
+    known: Vec<(&'static Event, Bytes)>,
+    /// An unknown Tencent callback's answer, then an unknown CEC push's.
+    unknown: [Bytes; 2],
+}
+
+impl AnswerTexts {
+    pub fn new(policy: &AnswerPolicy) -> AnswerTexts {
+        let text = |v: Value| Bytes::from(v.to_string());
+        AnswerTexts {
+            known: catalogue::catalogue()
+                .events
+                .iter()
+                .map(|e| (e, text(policy.answer_for(Some(e), e.is_cec()))))
+                .collect(),
+            unknown: [
+                text(policy.answer_for(None, false)),
+                text(policy.answer_for(None, true)),
+            ],
+            policy: policy.clone(),
+        }
+    }
+
+    /// What `AnswerPolicy::answer_for` says, as JSON text.
+    pub fn get(&self, event: Option<&Event>, cec: bool) -> Bytes {
+        let Some(event) = event else {
+            return self.unknown[usize::from(cec)].clone();
+        };
+        match self.known.iter().find(|(e, _)| std::ptr::eq(*e, event)) {
+            Some((_, text)) if event.is_cec() == cec => text.clone(),
+            _ => Bytes::from(self.policy.answer_for(Some(event), cec).to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +152,41 @@ mod tests {
         assert_eq!(a["AgentGroupId"], 6521);
         let i = p.answer_for(Some(ev("Chatbot.InterfaceInvocation")), false);
         assert_eq!(i["Body"], json!({"k": "v"}));
+    }
+
+    #[test]
+    fn the_texts_say_what_the_policy_says() {
+        let policies = [
+            AnswerPolicy::default(),
+            AnswerPolicy {
+                respond: Respond::Fail,
+                ..Default::default()
+            },
+            AnswerPolicy {
+                agents: vec!["a@x.io".into()],
+                group: Some(7),
+                vars: [("k".to_owned(), json!("v"))].into_iter().collect(),
+                ..Default::default()
+            },
+        ];
+        for p in &policies {
+            let texts = AnswerTexts::new(p);
+            let mut events: Vec<Option<&Event>> =
+                catalogue::catalogue().events.iter().map(Some).collect();
+            events.push(None);
+            for event in events {
+                for cec in [false, true] {
+                    let text = texts.get(event, cec);
+                    let doc: Value = serde_json::from_slice(&text).unwrap();
+                    assert_eq!(
+                        doc,
+                        p.answer_for(event, cec),
+                        "{:?} {cec}",
+                        event.map(|e| &e.id)
+                    );
+                }
+            }
+        }
     }
 
     #[test]

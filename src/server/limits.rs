@@ -29,7 +29,7 @@ pub fn method(parts: &Parts) -> Result<(), Refusal> {
 
 /// A URL or header block larger than any platform sends.
 pub fn head(parts: &Parts) -> Result<(), Refusal> {
-    let url_len = parts.uri.to_string().len();
+    let url_len = written_len(&parts.uri);
     if url_len > MAX_URL {
         let msg = format!("the URL is {url_len} bytes, over the {MAX_URL} byte limit");
         return Err(Refusal::new(414, msg));
@@ -44,6 +44,20 @@ pub fn head(parts: &Parts) -> Result<(), Refusal> {
         return Err(Refusal::new(431, msg));
     }
     Ok(())
+}
+
+/// How long `uri` is as written (what `to_string` gives), without writing it out.
+fn written_len(uri: &hyper::Uri) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = std::fmt::write(&mut count, format_args!("{uri}"));
+    count.0
 }
 
 /// The whole body, at most `max` bytes, arriving within `timeout`.
@@ -85,19 +99,23 @@ pub async fn body(
 
 /// Parse a body as a JSON object, or say exactly why not.
 pub fn json_object(bytes: &[u8]) -> Result<Value, Refusal> {
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(Refusal::new(
-            400,
-            format!(
-                "body is not UTF-8 (invalid byte at offset {})",
-                e.valid_up_to()
-            ),
-        ));
-    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            return Err(Refusal::new(
+                400,
+                format!(
+                    "body is not UTF-8 (invalid byte at offset {})",
+                    e.valid_up_to()
+                ),
+            ))
+        }
+    };
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Refusal::new(400, "empty body: expected a JSON object"));
     }
-    match serde_json::from_slice::<Value>(bytes) {
+    // Parsed as text already known to be UTF-8: its strings are not checked again one by one.
+    match serde_json::from_str::<Value>(text) {
         Ok(v @ Value::Object(_)) => Ok(v),
         Ok(other) => Err(Refusal::new(
             400,
@@ -130,6 +148,17 @@ mod tests {
             .message
             .starts_with("body is not JSON"));
         assert!(json_object(b"{}").is_ok());
+    }
+
+    #[test]
+    fn a_url_is_measured_as_written() {
+        for uri in ["/", "/desk/cb?a=1&b=%20", "http://h:8080/x?y"] {
+            let uri: hyper::Uri = uri.parse().unwrap();
+            assert_eq!(written_len(&uri), uri.to_string().len(), "{uri}");
+        }
+        let long = format!("/cb?{}", "a".repeat(MAX_URL));
+        let (parts, ()) = hyper::Request::post(long).body(()).unwrap().into_parts();
+        assert_eq!(head(&parts).unwrap_err().status, 414);
     }
 
     #[test]

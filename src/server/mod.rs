@@ -17,7 +17,7 @@ mod json_errors;
 mod limits;
 mod tencent;
 
-pub use answer::{AnswerPolicy, Respond};
+pub use answer::{AnswerPolicy, AnswerTexts, Respond};
 pub use cec::is_push_path;
 pub use embedded::Embedded;
 pub use forward::Forward;
@@ -123,6 +123,8 @@ pub struct Checked {
 
 struct State {
     cfg: Config,
+    /// The answers of `cfg.answers`, written out once.
+    answers: AnswerTexts,
     seq: AtomicU64,
     inflight: AtomicUsize,
     idle: Notify,
@@ -161,6 +163,7 @@ pub async fn start(host: &str, port: u16, cfg: Config) -> Result<Server> {
         .with_context(|| format!("cannot listen on {host}:{port}"))?;
     let addr = listener.local_addr()?;
     let state = Arc::new(State {
+        answers: AnswerTexts::new(&cfg.answers),
         cfg,
         seq: AtomicU64::new(0),
         inflight: AtomicUsize::new(0),
@@ -211,9 +214,11 @@ async fn serve_connection(
         .half_close(true)
         .max_buf_size(32 * 1024);
     let (io, caller) = conn::share(stream);
+    // Written once per connection, not once per request on it.
+    let peer: Arc<str> = peer.to_string().into();
     let svc = hyper::service::service_fn(move |req| {
-        let (state, caller) = (state.clone(), caller.clone());
-        async move { Ok::<_, Infallible>(handle(req, state, peer, caller).await) }
+        let (state, caller, peer) = (state.clone(), caller.clone(), peer.clone());
+        async move { Ok::<_, Infallible>(handle(req, state, &peer, caller).await) }
     });
     let io = TokioIo::new(json_errors::JsonErrors::new(io));
     let conn = builder.serve_connection(io, svc);
@@ -251,7 +256,7 @@ impl Drop for InFlight {
 async fn handle(
     req: Request<Incoming>,
     state: Arc<State>,
-    peer: SocketAddr,
+    peer: &str,
     caller: Caller,
 ) -> Response<Full<Bytes>> {
     let _guard = InFlight::enter(&state);
@@ -264,7 +269,7 @@ async fn handle(
     let checked = check(&parts, body, cfg, cec, &mut ex).await;
     let answering = async {
         let answer = match checked {
-            Ok((checked, bytes)) => answer(&parts, checked, &bytes, cfg, cec, &mut ex).await,
+            Ok((checked, bytes)) => answer(&parts, checked, &bytes, &state, cec, &mut ex).await,
             Err(refusal) => {
                 recognise_refused(&parts, &mut ex, cec);
                 refuse(&mut ex, &refusal, cec)
@@ -335,13 +340,13 @@ fn not_captured(ex: &mut Exchange, why: &str, cec: bool) -> Bytes {
 }
 
 /// The request side of an exchange, as it arrived.
-fn received(parts: &Parts, peer: SocketAddr, seq: u64) -> Exchange {
+fn received(parts: &Parts, peer: &str, seq: u64) -> Exchange {
     Exchange {
         v: 1,
         seq,
         received_at_ms: now_ms(),
         answered_at_ms: 0,
-        remote: peer.to_string(),
+        remote: peer.to_owned(),
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().unwrap_or_default().to_owned(),
@@ -396,10 +401,11 @@ async fn answer(
     parts: &Parts,
     checked: Checked,
     bytes: &[u8],
-    cfg: &Config,
+    state: &State,
     cec: bool,
     ex: &mut Exchange,
 ) -> Bytes {
+    let cfg = &state.cfg;
     ex.event = checked.event.map(|e| e.id.clone());
     ex.provider = checked.event.map(|e| e.provider.as_str().to_owned());
     ex.session_id = checked.session_id;
@@ -411,10 +417,10 @@ async fn answer(
     ex.problems = checked.problems;
     match &cfg.forward {
         None => {
-            let answer = cfg.answers.answer_for(checked.event, cec).to_string();
+            let answer = state.answers.get(checked.event, cec);
             ex.status = 200;
-            ex.answer.clone_from(&answer);
-            Bytes::from(answer)
+            ex.answer = String::from_utf8_lossy(&answer).into_owned();
+            answer
         }
         Some(fwd) => match fwd.relay(parts, bytes, checked.event, cec).await {
             Ok(relayed) => {

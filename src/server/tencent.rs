@@ -22,14 +22,14 @@ pub fn check(
     auth: &mut Option<AuthCheck>,
 ) -> Result<Checked, Refusal> {
     let raw = parts.uri.query().unwrap_or_default();
-    let param = |name: &str| query::param(raw, name);
-    let Some(command) = param("CallbackCommand") else {
+    let [command, sdkappid, sign, time] =
+        query::params(raw, ["CallbackCommand", "SdkAppid", "Sign", "RequestTime"]);
+    let Some(command) = command else {
         return Err(Refusal::new(400, "missing URL parameter CallbackCommand (Tencent callbacks carry SdkAppid, CallbackCommand, contenttype, ClientIP, OptPlatform); CEC pushes go to /webhooks/v1/messages"));
     };
     if let Some(want) = &cfg.sdkappid {
-        let got = param("SdkAppid");
-        if got.as_deref() != Some(want.as_str()) {
-            let got = got.map_or("nothing".to_owned(), |g| format!("{g:?}"));
+        if sdkappid.as_deref() != Some(want.as_str()) {
+            let got = sdkappid.map_or("nothing".to_owned(), |g| format!("{g:?}"));
             return Err(Refusal::new(
                 403,
                 format!("SdkAppid: expected {want:?} (this app), got {got}"),
@@ -38,7 +38,6 @@ pub fn check(
     }
     if let Some(token) = &cfg.token {
         let now = now_ms() / 1000;
-        let (sign, time) = (param("Sign"), param("RequestTime"));
         let (sign, time) = (sign.as_deref(), time.as_deref());
         let result = verify(token, sign, time, now, cfg.tolerance_s);
         *auth = Some(AuthCheck::sign(time, now, cfg.tolerance_s, &result));
