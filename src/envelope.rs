@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::fmt;
+use std::sync::Arc;
 
 /// What the answers are expected to say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
@@ -159,8 +160,8 @@ fn consistency(event: &Event, doc: &Value, already: &[Violation]) -> Vec<Violati
 /// The result of judging one HTTP answer.
 #[derive(Debug, Default)]
 pub struct Judgement {
-    /// The answer's body, when it is JSON.
-    pub body: Option<Value>,
+    /// The answer's body, when it is JSON (shared: a remembered answer is not copied).
+    pub body: Option<Arc<Value>>,
     pub violations: Vec<Violation>,
     pub warnings: Vec<Warning>,
 }
@@ -209,7 +210,7 @@ struct Clean {
     status: u16,
     expect: Expect,
     body: Vec<u8>,
-    doc: Value,
+    doc: Arc<Value>,
 }
 
 impl Clean {
@@ -257,7 +258,7 @@ fn judge(event: &Event, status: u16, body: &[u8], expect: Expect) -> Judgement {
     if j.violations.iter().all(|v| v.at == Where::Status) {
         j.violations.extend(expectation(event, &doc, expect));
     }
-    j.body = Some(doc);
+    j.body = Some(Arc::new(doc));
     j
 }
 
@@ -320,7 +321,7 @@ pub fn check_refusal(event: &Event, status: u16, body: &[u8]) -> Judgement {
             format!("{status}, neither a refusal nor an acceptance"),
         )),
     }
-    j.body = doc;
+    j.body = doc.map(Arc::new);
     j
 }
 

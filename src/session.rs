@@ -130,10 +130,13 @@ impl Session {
                     slot += 1;
                 }
                 Piece::Slot(name) => {
-                    let value = self.resolve(name)?;
-                    serde_json::to_writer(&mut *out, &value)?;
-                    if id_slot == Some(slot) {
-                        session_id = value.as_str().map(str::to_owned);
+                    let is_id = id_slot == Some(slot);
+                    let id = self.with_value(name, |value| {
+                        serde_json::to_writer(&mut *out, value)
+                            .map(|()| value.as_str().filter(|_| is_id).map(str::to_owned))
+                    })??;
+                    if is_id {
+                        session_id = id;
                     }
                     slot += 1;
                 }
@@ -170,20 +173,26 @@ impl Session {
 
     /// The value of one placeholder.
     pub fn resolve(&mut self, name: &str) -> Result<Value> {
+        self.with_value(name, Value::clone)
+    }
+
+    /// `f` of the value of one placeholder, without copying a value the session keeps.
+    fn with_value<T>(&mut self, name: &str, f: impl FnOnce(&Value) -> T) -> Result<T> {
         if let Some(var) = name.strip_prefix("vars.") {
             return match self.returned.get(var) {
-                Some(v) => Ok(v.clone()),
+                Some(v) => Ok(f(v)),
                 None => bail!("{{{{{name}}}}}: no InterfaceInvocation answer returned a variable {var:?} in this session"),
             };
         }
         if let Some(v) = self.vars.get(name) {
-            return Ok(v.clone());
+            return Ok(f(v));
         }
         let (value, session_scoped) = self.generate(name)?;
+        let out = f(&value);
         if session_scoped {
-            self.vars.insert(name.to_owned(), value.clone());
+            self.vars.insert(name.to_owned(), value);
         }
-        Ok(value)
+        Ok(out)
     }
 
     fn generate(&mut self, name: &str) -> Result<(Value, bool)> {

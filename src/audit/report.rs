@@ -179,7 +179,7 @@ pub fn probe_record(o: &Outcome, verbose: bool) -> Value {
                             .map(|(k, v)| (k, Value::String(v)))
                             .collect(),
                     );
-                    rec["answer_body"] = d.answer.clone().unwrap_or_else(|| {
+                    rec["answer_body"] = d.answer.as_deref().cloned().unwrap_or_else(|| {
                         d.answer_text.clone().map_or(Value::Null, Value::String)
                     });
                 }

@@ -179,7 +179,7 @@ async fn send(
 /// How the backend took a delivered callback; `None` without an answer.
 pub fn reply(d: &Delivery) -> Option<Reply> {
     d.status
-        .map(|s| classify(d.callback.event, s, d.answer.as_ref()))
+        .map(|s| classify(d.callback.event, s, d.answer.as_deref()))
 }
 
 fn case_verdict(probe: &Probe, d: &Delivery) -> Verdict {
@@ -252,7 +252,7 @@ pub fn answered(d: &Delivery) -> String {
     if !(200..300).contains(&status) {
         return status.to_string();
     }
-    let doc = d.answer.as_ref();
+    let doc = d.answer.as_deref();
     let word = if d.callback.event.is_cec() {
         doc.and_then(|a| a.get("resultCode"))
             .map(|c| format!("resultCode {c}"))
@@ -276,7 +276,7 @@ pub fn answered(d: &Delivery) -> String {
 
 /// An answer for a message: its short form, and its body when that is what differs.
 fn shown_answer(d: &Delivery) -> String {
-    match &d.answer {
+    match d.answer.as_deref() {
         Some(v @ Value::Object(_)) if d.status == Some(200) => clip(&v.to_string(), 120),
         _ => answered(d),
     }

@@ -18,6 +18,7 @@ use crate::transport::Verdict;
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use url::Url;
 
 /// What every run of a flow shares.
@@ -61,7 +62,7 @@ impl Flow {
             let answer = match &mut driver {
                 Driver::DryRun(show) => {
                     show(&callback)?;
-                    Some(step.event.answers().ok.clone())
+                    Some(Arc::new(step.event.answers().ok.clone()))
                 }
                 Driver::Live(lane) => {
                     let expect = step.expect.unwrap_or(if step.on_fail.is_some() {

@@ -218,7 +218,7 @@ impl Resender {
                 None => e.to_string(),
             }),
             answer: d.answer_text.clone(),
-            answer_json: d.answer.clone(),
+            answer_json: d.answer.as_deref().cloned(),
         })
     }
 }

@@ -105,7 +105,7 @@ pub fn write_delivery(out: &mut impl Write, d: &Delivery, verbose: bool) -> io::
             writeln!(out, "    {}", "← answer".dimmed())?;
             let shown = d
                 .answer
-                .as_ref()
+                .as_deref()
                 .and_then(|v| serde_json::to_string_pretty(v).ok())
                 .unwrap_or_else(|| text.clone());
             writeln!(out, "{}", indent(&shown))?;

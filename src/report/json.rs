@@ -112,7 +112,8 @@ pub fn result_record(index: u64, d: &Delivery, verbose: bool) -> ResultRecord<'_
     let c = &d.callback;
     let answer = || {
         d.answer
-            .clone()
+            .as_deref()
+            .cloned()
             .unwrap_or_else(|| d.answer_text.clone().map_or(Value::Null, Value::String))
     };
     ResultRecord {

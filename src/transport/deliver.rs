@@ -8,6 +8,7 @@ use crate::envelope::{check_answer, Expect, Warning};
 use crate::violation::{Violation, Where};
 use bytes::Bytes;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How answers are judged and failures re-delivered.
@@ -35,7 +36,7 @@ pub struct Delivery {
     /// Why the last attempt got no answer.
     pub error: Option<TransportError>,
     pub answer_text: Option<String>,
-    pub answer: Option<Value>,
+    pub answer: Option<Arc<Value>>,
     /// Where the callback belongs, e.g. `bot-to-human run 3 step 6` (flows).
     pub context: Option<String>,
 }
@@ -126,7 +127,7 @@ struct Attempt {
     warnings: Vec<Warning>,
     error: Option<TransportError>,
     raw: Option<Bytes>,
-    answer: Option<Value>,
+    answer: Option<Arc<Value>>,
 }
 
 async fn attempt(client: &Client, policy: &Policy, c: &Callback) -> Attempt {
