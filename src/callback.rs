@@ -120,7 +120,7 @@ impl Callback {
     }
 
     /// The URL as it may be shown: user info (`user:pass@`) redacted.
-    pub fn shown_url(&self) -> String {
+    pub fn shown_url(&self) -> std::borrow::Cow<'_, str> {
         redact::url(self.url.as_str())
     }
 }

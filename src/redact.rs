@@ -1,6 +1,7 @@
 //! Redaction: what may be shown of a header or URL that can carry a secret. Everything that
 //! prints a request or records one (output, capture, forwarding logs) goes through here.
 
+use std::borrow::Cow;
 use url::Url;
 
 /// Headers whose value is a credential.
@@ -54,16 +55,16 @@ pub fn header(name: &str, value: &str) -> String {
 }
 
 /// A URL as it may be shown: a password in its user info becomes `redacted`.
-pub fn url(raw: &str) -> String {
+pub fn url(raw: &str) -> Cow<'_, str> {
     if !raw.contains('@') {
-        return raw.to_owned();
+        return Cow::Borrowed(raw);
     }
     match Url::parse(raw) {
         Ok(mut u) if u.password().is_some() => {
             let _ = u.set_password(Some("redacted"));
-            u.to_string()
+            Cow::Owned(u.to_string())
         }
-        _ => raw.to_owned(),
+        _ => Cow::Borrowed(raw),
     }
 }
 

@@ -258,9 +258,13 @@ impl Session {
 pub fn uuid_v4(r: &mut fastrand::Rng) -> String {
     let mut bytes = [0u8; 16];
     r.fill(&mut bytes);
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    // Written by the crate's encoder, not through `fmt`: two of these a callback.
     uuid::Builder::from_random_bytes(bytes)
         .into_uuid()
-        .to_string()
+        .hyphenated()
+        .encode_lower(&mut text)
+        .to_owned()
 }
 
 fn pick<T: Copy>(r: &mut fastrand::Rng, items: &[T]) -> T {

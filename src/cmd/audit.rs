@@ -35,7 +35,7 @@ pub fn run(args: AuditArgs) -> Result<Code> {
             "no --token: the {which} probes are skipped (each says so); pass the backend's token to run them"
         ));
     }
-    let shown = redact::url(target.as_str());
+    let shown = redact::url(target.as_str()).into_owned();
     note(format!(
         "auditing {shown} as a {} backend: {} probe(s)",
         args.provider.as_str(),

@@ -58,7 +58,7 @@ impl App {
         let forward = opts
             .forward
             .as_ref()
-            .map(|u| crate::redact::url(u.as_str()));
+            .map(|u| crate::redact::url(u.as_str()).into_owned());
         let info = json!({
             "listen": opts.listen.as_str(),
             "forward": forward,

@@ -187,7 +187,7 @@ impl Resender {
         if let Some(q) = callback.url.query() {
             shown.set_query(Some(&hide_sign(q)));
         }
-        let url = redact::url(shown.as_str());
+        let url = redact::url(shown.as_str()).into_owned();
         let sign = callback
             .url
             .query()

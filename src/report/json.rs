@@ -33,7 +33,7 @@ pub struct ResultRecord<'a> {
     event: &'a str,
     provider: &'static str,
     command: &'a str,
-    url: String,
+    url: std::borrow::Cow<'a, str>,
     request_id: Option<&'a str>,
     session_id: Option<&'a str>,
     status: Option<u16>,

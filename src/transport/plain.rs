@@ -12,9 +12,10 @@ use super::TransportError;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::{HeaderMap, HeaderName, HeaderValue, HOST};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue, InvalidHeaderValue, HOST};
 use hyper::{Method, Request, Uri};
 use hyper_util::rt::TokioIo;
+use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -146,10 +147,7 @@ impl Plain {
             }
         }
         if !map.contains_key(HOST) {
-            let host = match url.port() {
-                Some(port) => HeaderValue::from_str(&format!("{}:{port}", origin.host)),
-                None => HeaderValue::from_str(origin.host),
-            };
+            let host = host_value(origin.host, url.port());
             map.insert(
                 HOST,
                 host.map_err(|e| TransportError::Connect {
@@ -232,6 +230,25 @@ impl<'a> Origin<'a> {
         });
         Ok(sender)
     }
+}
+
+/// The `Host` header for `host` and the URL's explicit `port`. A run sends to one host:
+/// each thread keeps the last value it made instead of formatting it for every request.
+fn host_value(host: &str, port: Option<u16>) -> Result<HeaderValue, InvalidHeaderValue> {
+    thread_local! {
+        static LAST: RefCell<Option<(String, Option<u16>, HeaderValue)>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| {
+        if let Some((_, _, value)) = last.as_ref().filter(|(h, p, _)| h == host && *p == port) {
+            return Ok(value.clone());
+        }
+        let value = match port {
+            Some(port) => HeaderValue::from_str(&format!("{host}:{port}")),
+            None => HeaderValue::from_str(host),
+        }?;
+        *last = Some((host.to_owned(), port, value.clone()));
+        Ok(value)
+    })
 }
 
 #[cfg(test)]
@@ -409,6 +426,21 @@ mod tests {
         }
         assert_eq!(server.heads().len(), 3);
         assert_eq!(server.connections(), 1);
+    }
+
+    #[test]
+    fn the_host_header_follows_the_host_and_port_asked_for() {
+        for (host, port, want) in [
+            ("127.0.0.1", Some(8080), "127.0.0.1:8080"),
+            ("127.0.0.1", Some(8080), "127.0.0.1:8080"),
+            ("127.0.0.1", Some(9090), "127.0.0.1:9090"),
+            ("127.0.0.1", None, "127.0.0.1"),
+            ("[::1]", Some(1), "[::1]:1"),
+            ("localhost", Some(1), "localhost:1"),
+        ] {
+            assert_eq!(host_value(host, port).expect("valid"), want);
+        }
+        assert!(host_value("bad\nhost", None).is_err());
     }
 
     #[tokio::test]
