@@ -1,6 +1,6 @@
-//! A raw URL query (still form-encoded) read a parameter at a time: only what is asked for
-//! is decoded. The receiver reads four parameters of every callback, and `replay` keeps the
-//! captured ones as they came.
+//! A raw URL query (still form-encoded) read only for the parameters asked for: nothing
+//! else is decoded. The receiver reads the four parameters of every callback in one pass,
+//! and `replay` keeps the captured ones as they came.
 
 use std::borrow::Cow;
 
