@@ -8,6 +8,7 @@
 
 use crate::catalogue::Event;
 use crate::clock::Clock;
+use crate::payload;
 use crate::redact;
 use crate::secret::Secret;
 use crate::session::{uuid_v4, Session};
@@ -80,10 +81,7 @@ impl Callback {
         identity: &Identity,
         clock: Clock,
     ) -> Callback {
-        let session_id = body
-            .get("SessionId")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let session_id = payload::session_id(body);
         let bytes = Bytes::from(serde_json::to_vec(body).expect("a JSON value always serialises"));
         Callback::from_bytes(event, bytes, session_id, session, target, identity, clock)
     }

@@ -198,29 +198,30 @@ impl Exchange {
     /// record (a test checks it), written field by field, since `listen` writes one per
     /// request before answering it.
     pub fn to_line(&self) -> String {
-        use crate::json_text::{key, opt_string, string, value};
+        use crate::json_text::{field, key, opt_string, string, value};
         // Room for the body escaped (a quote becomes two bytes): the buffer is not grown
         // again and again.
         let body = self.body.as_ref().map_or(0, String::len)
             + self.body_base64.as_ref().map_or(0, String::len);
         let mut o = Vec::with_capacity(512 + body + body / 4 + self.query.len());
-        key_first(&mut o, "v");
+        o.push(b'{');
+        key(&mut o, "v");
         value(&mut o, &self.v);
-        next(&mut o, "seq");
+        field(&mut o, "seq");
         value(&mut o, &self.seq);
-        next(&mut o, "received_at_ms");
+        field(&mut o, "received_at_ms");
         value(&mut o, &self.received_at_ms);
-        next(&mut o, "answered_at_ms");
+        field(&mut o, "answered_at_ms");
         value(&mut o, &self.answered_at_ms);
-        next(&mut o, "remote");
+        field(&mut o, "remote");
         string(&mut o, &self.remote);
-        next(&mut o, "method");
+        field(&mut o, "method");
         string(&mut o, &self.method);
-        next(&mut o, "path");
+        field(&mut o, "path");
         string(&mut o, &self.path);
-        next(&mut o, "query");
+        field(&mut o, "query");
         string(&mut o, &self.query);
-        next(&mut o, "headers");
+        field(&mut o, "headers");
         o.push(b'[');
         for (i, (name, v)) in self.headers.iter().enumerate() {
             if i > 0 {
@@ -234,55 +235,45 @@ impl Exchange {
         }
         o.push(b']');
         if let Some(b) = &self.body {
-            next(&mut o, "body");
+            field(&mut o, "body");
             string(&mut o, b);
         }
         if let Some(b) = &self.body_base64 {
-            next(&mut o, "body_base64");
+            field(&mut o, "body_base64");
             string(&mut o, b);
         }
-        next(&mut o, "event");
+        field(&mut o, "event");
         opt_string(&mut o, self.event.as_deref());
         if let Some(id) = &self.session_id {
-            next(&mut o, "session_id");
+            field(&mut o, "session_id");
             string(&mut o, id);
         }
-        next(&mut o, "provider");
+        field(&mut o, "provider");
         opt_string(&mut o, self.provider.as_deref());
-        next(&mut o, "verdict");
+        field(&mut o, "verdict");
         string(&mut o, self.verdict.as_str());
-        next(&mut o, "problems");
+        field(&mut o, "problems");
         value(&mut o, &self.problems);
-        next(&mut o, "status");
+        field(&mut o, "status");
         value(&mut o, &self.status);
-        next(&mut o, "answer");
+        field(&mut o, "answer");
         string(&mut o, &self.answer);
-        next(&mut o, "latency_ms");
+        field(&mut o, "latency_ms");
         value(&mut o, &self.latency_ms);
         if !self.answer_problems.is_empty() {
-            next(&mut o, "answer_problems");
+            field(&mut o, "answer_problems");
             value(&mut o, &self.answer_problems);
         }
         if let Some(auth) = &self.auth {
-            next(&mut o, "auth");
+            field(&mut o, "auth");
             value(&mut o, auth);
         }
         if let Some(ms) = &self.caller_closed_after_ms {
-            next(&mut o, "caller_closed_after_ms");
+            field(&mut o, "caller_closed_after_ms");
             value(&mut o, ms);
         }
         o.push(b'}');
 
-        /// `{"name":`
-        fn key_first(o: &mut Vec<u8>, name: &str) {
-            o.push(b'{');
-            key(o, name);
-        }
-        /// `,"name":`
-        fn next(o: &mut Vec<u8>, name: &str) {
-            o.push(b',');
-            key(o, name);
-        }
         String::from_utf8(o).expect("JSON text written from strings is UTF-8")
     }
 

@@ -103,6 +103,12 @@ pub fn key(out: &mut Vec<u8>, key: &str) {
     out.extend_from_slice(b"\":");
 }
 
+/// `,"key":`: the next field of an object, for a key that needs no escaping.
+pub fn field(out: &mut Vec<u8>, name: &str) {
+    out.push(b',');
+    key(out, name);
+}
+
 /// Any other value, as serde_json writes it.
 pub fn value<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     serde_json::to_writer(out, v).expect("a plain value always serialises");

@@ -70,12 +70,16 @@ pub fn render(event: &Event, session: &mut Session, out: &mut Vec<u8>) -> Result
         // Returned variables join the `Body` object: built as a `Value`, as `build` does.
         let body = build(event, session, &Edits::default())?;
         serde_json::to_writer(&mut *out, &body)?;
-        return Ok(body
-            .get("SessionId")
-            .and_then(Value::as_str)
-            .map(str::to_owned));
+        return Ok(session_id(&body));
     }
     session.fill_into(event.compiled_template(), out)
+}
+
+/// A body's top-level `SessionId`, when it is a string.
+pub fn session_id(body: &Value) -> Option<String> {
+    body.get("SessionId")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 /// Variables that earlier InterfaceInvocation answers returned join the next request's `Body`.

@@ -55,11 +55,7 @@ impl ResultRecord<'_> {
     /// The record as one JSON line (no newline): what `serde_json` writes for it (a test
     /// checks it), written field by field since a run writes one per callback.
     pub fn write(&self, o: &mut Vec<u8>) {
-        use crate::json_text::{key, opt_string, string, value};
-        let field = |o: &mut Vec<u8>, name: &str| {
-            o.push(b',');
-            key(o, name);
-        };
+        use crate::json_text::{field, key, opt_string, string, value};
         o.push(b'{');
         key(o, "type");
         string(o, self.kind);
